@@ -1,0 +1,15 @@
+using WangJian.Credit.Rules;
+
+namespace WangJian.Credit.Domain.Tests;
+
+public class PolicyFileTests
+{
+    [Fact]
+    public void Load_DefaultPolicy_HasVersionAndWholeCatalogue()
+    {
+        var policy = PolicyFile.Load();
+        Assert.Equal("2019.1", policy.Version);
+        Assert.Equal(24, policy.Offenses.Count);
+        Assert.Equal(40m, policy.Offense("FAKE_REVIEW").PointsFor(Severity.EspeciallySerious));
+    }
+}
