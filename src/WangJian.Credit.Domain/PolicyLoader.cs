@@ -58,6 +58,12 @@ public static partial class PolicyLoader
             for (var i = 0; i < dto.Offenses.Count; i++)
             {
                 var o = dto.Offenses[i];
+                if (o is null)
+                {
+                    errors.Add($"offenses[{i}]: must be an offense object, not null");
+                    continue;
+                }
+
                 var where = $"offenses[{i}] ({o.Code ?? "no code"})";
                 var before = errors.Count;
                 Check(o.Code is not null && CodePattern().IsMatch(o.Code), where, "code must be UPPER_SNAKE_CASE");
@@ -86,7 +92,8 @@ public static partial class PolicyLoader
 
         var families = offenses.Values.Select(o => o.Family).ToHashSet(StringComparer.Ordinal);
 
-        Check(dto.HeavierPenaltyPoints is >= 0 and <= 100, "heavierPenaltyPoints", "must be in [0, 100]");
+        Check(dto.HeavierPenaltyPoints is not null, "heavierPenaltyPoints", "is required");
+        Check(dto.HeavierPenaltyPoints is null or (>= 0 and <= 100), "heavierPenaltyPoints", "must be in [0, 100]");
 
         var age = dto.Age;
         Check(age is not null, "age", "is required");
@@ -113,7 +120,7 @@ public static partial class PolicyLoader
             Check(health.TriggerCode is not null && offenses.ContainsKey(health.TriggerCode), "health.triggerCode", $"'{health.TriggerCode}' is not an offense code");
             foreach (var code in health.AggravatedCodes ?? [])
             {
-                Check(offenses.ContainsKey(code), "health.aggravatedCodes", $"'{code}' is not an offense code");
+                Check(code is not null && offenses.ContainsKey(code), "health.aggravatedCodes", $"'{code}' is not an offense code");
             }
 
             Check(health.Multiplier >= 1, "health.multiplier", "must be ≥ 1");
@@ -135,7 +142,8 @@ public static partial class PolicyLoader
             Check(listing.RepeatFamily is not null && families.Contains(listing.RepeatFamily), "listing.repeatFamily", $"'{listing.RepeatFamily}' is not a family of any offense");
             Check(listing.RepeatCount >= 2, "listing.repeatCount", "must be ≥ 2");
             Check(listing.RepeatWindowMonths > 0, "listing.repeatWindowMonths", "must be > 0");
-            Check(listing.RepairAfterMonths >= 0, "listing.repairAfterMonths", "must be ≥ 0");
+            Check(listing.RepairAfterMonths is not null, "listing.repairAfterMonths", "is required");
+            Check(listing.RepairAfterMonths is null or >= 0, "listing.repairAfterMonths", "must be ≥ 0");
             Check(
                 SeverityCodes.TryParse(listing.RepeatMinSeverity, out minSeverity),
                 "listing.repeatMinSeverity",
@@ -146,7 +154,8 @@ public static partial class PolicyLoader
         Check(repair is not null, "repair", "is required");
         if (repair is not null)
         {
-            Check(repair.DefaultMonths >= 0, "repair.defaultMonths", "must be ≥ 0");
+            Check(repair.DefaultMonths is not null, "repair.defaultMonths", "is required");
+            Check(repair.DefaultMonths is null or >= 0, "repair.defaultMonths", "must be ≥ 0");
             foreach (var (family, months) in repair.FamilyMonths ?? [])
             {
                 Check(families.Contains(family), $"repair.familyMonths.{family}", "is not a family of any offense");
@@ -158,6 +167,12 @@ public static partial class PolicyLoader
         for (var i = 0; i < (dto.Measures?.Count ?? 0); i++)
         {
             var m = dto.Measures![i];
+            if (m is null)
+            {
+                errors.Add($"measures[{i}]: must be a measure object, not null");
+                continue;
+            }
+
             var where = $"measures[{i}] ({m.Code ?? "no code"})";
             var before = errors.Count;
             Check(m.Agency is not null && Agencies.IsKnown(m.Agency), where, $"agency '{m.Agency}' is not one of {string.Join(", ", Agencies.All)}");
@@ -168,6 +183,12 @@ public static partial class PolicyLoader
             var matters = new List<MatterEffect>();
             foreach (var me in m.Matters ?? [])
             {
+                if (me is null)
+                {
+                    errors.Add($"{where}: matters must not contain null");
+                    continue;
+                }
+
                 Check(me.Matter is not null && CodePattern().IsMatch(me.Matter), where, $"matter '{me.Matter}' must be UPPER_SNAKE_CASE");
                 var effect = me.Effect switch
                 {
@@ -201,13 +222,13 @@ public static partial class PolicyLoader
         return new CreditPolicy(
             dto.Version!,
             offenses,
-            dto.HeavierPenaltyPoints,
+            dto.HeavierPenaltyPoints!.Value,
             new AgePolicy(age!.MinorMonths, age.FullWeightMonths, age.HalfWeightUntilMonths, age.HalfWeight),
             new RepeatPolicy(repeat!.WindowMonths, repeat.Multipliers!.ToArray()),
             new HealthPolicy((health!.AggravatedCodes ?? []).ToArray(), health.TriggerCode!, health.Multiplier),
             new GradeBands(grades!.A, grades.B, grades.C),
-            new ListingPolicy(listing!.DurationMonths, listing.RepeatFamily!, listing.RepeatCount, listing.RepeatWindowMonths, minSeverity, listing.RepairAfterMonths),
-            new RepairPolicy(repair!.DefaultMonths, new Dictionary<string, int>(repair.FamilyMonths ?? [], StringComparer.Ordinal)),
+            new ListingPolicy(listing!.DurationMonths, listing.RepeatFamily!, listing.RepeatCount, listing.RepeatWindowMonths, minSeverity, listing.RepairAfterMonths!.Value),
+            new RepairPolicy(repair!.DefaultMonths!.Value, new Dictionary<string, int>(repair.FamilyMonths ?? [], StringComparer.Ordinal)),
             measures,
             (dto.PlatformMeasures ?? []).ToArray());
     }
@@ -219,7 +240,7 @@ public static partial class PolicyLoader
 
         public string? Version { get; set; }
 
-        public decimal HeavierPenaltyPoints { get; set; }
+        public decimal? HeavierPenaltyPoints { get; set; }
 
         public AgeDto? Age { get; set; }
 
@@ -288,12 +309,12 @@ public static partial class PolicyLoader
 
         public string? RepeatMinSeverity { get; set; }
 
-        public int RepairAfterMonths { get; set; }
+        public int? RepairAfterMonths { get; set; }
     }
 
     private sealed class RepairDto
     {
-        public int DefaultMonths { get; set; }
+        public int? DefaultMonths { get; set; }
 
         public Dictionary<string, int>? FamilyMonths { get; set; }
     }

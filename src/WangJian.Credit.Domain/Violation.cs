@@ -46,12 +46,15 @@ public sealed record Violation(
         return "v" + Convert.ToHexStringLower(hash.AsSpan(0, 10));
     }
 
-    /// <summary>Same decision content (the fields a regulator supplies), ignoring who recorded it and when.</summary>
+    /// <summary>
+    /// Same decision content (the fields a regulator supplies), ignoring who recorded it and when.
+    /// Penalty kinds are a set: the order a client lists them in is not content.
+    /// </summary>
     public bool SameContentAs(Violation other) =>
         OperatorId == other.OperatorId
         && OffenseCode == other.OffenseCode
         && Severity == other.Severity
-        && PenaltyKinds.SequenceEqual(other.PenaltyKinds)
+        && PenaltyKinds.ToHashSet().SetEquals(other.PenaltyKinds)
         && FineFen == other.FineFen
         && IllegalGainsFen == other.IllegalGainsFen
         && HeavierPenalty == other.HeavierPenalty
