@@ -1,0 +1,25 @@
+using WangJian.Credit.Domain;
+
+namespace WangJian.Credit.Abstractions;
+
+/// <summary>One e-commerce operator, keyed by its canonical USCC: its history and its assessment.</summary>
+public interface IOperatorGrain : IGrainWithStringKey
+{
+    /// <summary>Records a validated penalty decision; idempotent on (authority code, decision number).</summary>
+    Task<RecordOutcome> RecordViolationAsync(ViolationDraft draft, string recordedBy);
+
+    /// <summary>The assessment now, or at a past instant recomputed from the history as known now.</summary>
+    Task<Assessment> GetAssessmentAsync(DateTimeOffset? asOf);
+
+    /// <summary>Revokes a violation for all of time (overturned on review or in court).</summary>
+    Task<CommandOutcome> RevokeViolationAsync(string violationId, string reason, string by);
+
+    /// <summary>Approves credit repair of one violation, effective at <paramref name="effectiveAt"/> (default now).</summary>
+    Task<CommandOutcome> RepairViolationAsync(string violationId, DateTimeOffset? effectiveAt, string reason, string by);
+
+    /// <summary>Approves repair of the listing in force, effective at <paramref name="effectiveAt"/> (default now).</summary>
+    Task<CommandOutcome> RepairListingAsync(DateTimeOffset? effectiveAt, string reason, string by);
+
+    /// <summary>The whole history: violations with their changes, and listing repairs.</summary>
+    Task<OperatorHistory> GetHistoryAsync();
+}

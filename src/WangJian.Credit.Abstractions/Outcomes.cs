@@ -1,0 +1,37 @@
+using WangJian.Credit.Domain;
+
+namespace WangJian.Credit.Abstractions;
+
+/// <summary>Why a grain command was refused; the API maps each kind to one gRPC status.</summary>
+public enum CommandErrorKind
+{
+    NotFound = 1,
+    AlreadyExists = 2,
+    FailedPrecondition = 3,
+}
+
+/// <summary>A refusal, returned rather than thrown so that it crosses the grain boundary as data.</summary>
+[GenerateSerializer, Immutable, Alias("wj.CommandError")]
+public sealed record CommandError(
+    [property: Id(0)] CommandErrorKind Kind,
+    [property: Id(1)] string Message,
+    [property: Id(2)] DateTimeOffset? Earliest = null);
+
+/// <summary>The result of recording a violation.</summary>
+[GenerateSerializer, Immutable, Alias("wj.RecordOutcome")]
+public sealed record RecordOutcome(
+    [property: Id(0)] Violation? Violation,
+    [property: Id(1)] bool Created,
+    [property: Id(2)] Assessment? Assessment,
+    [property: Id(3)] CommandError? Error);
+
+/// <summary>The result of a revocation or repair.</summary>
+[GenerateSerializer, Immutable, Alias("wj.CommandOutcome")]
+public sealed record CommandOutcome(
+    [property: Id(0)] Violation? Violation,
+    [property: Id(1)] Assessment? Assessment,
+    [property: Id(2)] CommandError? Error)
+{
+    public static CommandOutcome Fail(CommandErrorKind kind, string message, DateTimeOffset? earliest = null) =>
+        new(null, null, new CommandError(kind, message, earliest));
+}

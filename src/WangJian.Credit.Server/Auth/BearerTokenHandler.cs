@@ -1,0 +1,49 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace WangJian.Credit.Server.Auth;
+
+/// <summary>
+/// <c>authorization: Bearer &lt;token&gt;</c> → a principal with its role (and agency). A missing or unknown
+/// token fails authentication (gRPC UNAUTHENTICATED); a known token of the wrong role fails authorization
+/// (PERMISSION_DENIED).
+/// </summary>
+public sealed class BearerTokenHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory loggerFactory,
+    UrlEncoder encoder,
+    PrincipalRegistry registry) : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
+{
+    public const string SchemeName = "Bearer";
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        string? header = Request.Headers.Authorization;
+        if (string.IsNullOrEmpty(header))
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return Task.FromResult(AuthenticateResult.Fail("authorization must be 'Bearer <token>'"));
+        }
+
+        var principal = registry.Resolve(header["Bearer ".Length..].Trim());
+        if (principal is null)
+        {
+            return Task.FromResult(AuthenticateResult.Fail("unknown token"));
+        }
+
+        List<Claim> claims = [new(ClaimTypes.Name, principal.Name), new(ClaimTypes.Role, principal.Role)];
+        if (principal.Agency is not null)
+        {
+            claims.Add(new Claim(Roles.AgencyClaim, principal.Agency));
+        }
+
+        var identity = new ClaimsIdentity(claims, SchemeName);
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+    }
+}

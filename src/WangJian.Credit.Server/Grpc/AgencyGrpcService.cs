@@ -1,0 +1,71 @@
+using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
+using WangJian.Credit.Abstractions;
+using WangJian.Credit.Domain;
+using WangJian.Credit.Server.Auth;
+using WangJian.Credit.Server.Storage;
+using WangJian.Credit.V1;
+
+namespace WangJian.Credit.Server.Grpc;
+
+/// <summary>Pre-approval checks for the agency the caller is bound to; every answer is stored first.</summary>
+[Authorize(Roles = Roles.AgencyService)]
+public sealed class AgencyGrpcService(IGrainFactory grains, CreditPolicy policy, TimeProvider time, CheckLog checks) : AgencyService.AgencyServiceBase
+{
+    private readonly IReadOnlySet<string> matters = PreApprovalCheck.KnownMatters(policy);
+
+    public override async Task<CheckOperatorResponse> CheckOperator(CheckOperatorRequest request, ServerCallContext context)
+    {
+        var agency = Caller.Agency(context);
+        var errors = new List<Domain.FieldViolation>();
+        var op = RequestFields.Operator(request.OperatorId, "operator_id", errors);
+        var matter = request.Matter.Trim().ToUpperInvariant();
+        if (matter.Length == 0)
+        {
+            errors.Add(new("matter", "matter is required, e.g. GOV_PROCUREMENT"));
+        }
+        else if (!matters.Contains(matter))
+        {
+            // An unknown matter is far more likely a typo than a matter no measure covers; saying so
+            // beats an ALLOW the agency might act on.
+            errors.Add(new("matter", $"unknown matter '{(matter.Length > 64 ? matter[..64] : matter)}'; known matters: {string.Join(", ", matters.Order(StringComparer.Ordinal))}"));
+        }
+
+        RequestFields.ThrowIfAny(errors);
+
+        var assessment = await grains.GetGrain<IOperatorGrain>(op).GetAssessmentAsync(null);
+        var answer = PreApprovalCheck.Decide(assessment, policy, agency, matter);
+        var now = time.GetUtcNow();
+        var record = new CheckRecord(
+            CheckLog.NewId(now),
+            agency,
+            Caller.Name(context),
+            op,
+            matter,
+            answer.Decision,
+            answer.Measures.Select(m => m.Measure.Code).ToArray(),
+            assessment.Score,
+            assessment.Grade,
+            assessment.Blacklisted,
+            assessment.PolicyVersion,
+            now);
+        await checks.AppendAsync(record);
+
+        var response = new CheckOperatorResponse
+        {
+            Decision = ProtoMapper.ToProto(answer.Decision),
+            CheckId = record.CheckId,
+            CheckTime = ProtoMapper.ToTimestamp(now),
+            Status = ProtoMapper.ToProto(assessment, policy),
+        };
+        response.Measures.AddRange(answer.Measures.Select(m => new V1.AppliedMeasure
+        {
+            AgencyCode = m.Measure.Agency,
+            MeasureCode = m.Measure.Code,
+            Description = m.Measure.Description,
+            Effect = m.Effect == MeasureEffect.Prohibit ? V1.CheckDecision.Prohibit : V1.CheckDecision.EnhancedReview,
+            LegalBasis = m.Measure.LegalBasis,
+        }));
+        return response;
+    }
+}

@@ -1,0 +1,47 @@
+namespace WangJian.Credit.Server.Options;
+
+/// <summary>Where durable state lives. Section <c>Storage</c>.</summary>
+public sealed class StorageOptions
+{
+    public const string Section = "Storage";
+
+    /// <summary>
+    /// A StackExchange.Redis connection string (e.g. <c>localhost:6379</c>). Empty: start an embedded
+    /// Garnet in-process on a free loopback port, with its data under <see cref="DataDir"/>.
+    /// </summary>
+    public string? Redis { get; set; }
+
+    /// <summary>Directory of the embedded store's AOF and checkpoints, and of dev-tokens.json. Default <c>./data</c>.</summary>
+    public string DataDir { get; set; } = "data";
+
+    /// <summary>How long one store operation may take before the call fails with UNAVAILABLE.</summary>
+    public int OperationTimeoutMs { get; set; } = 5000;
+
+    public bool Embedded => string.IsNullOrWhiteSpace(Redis);
+}
+
+/// <summary>The Orleans silo. Section <c>Orleans</c>.</summary>
+public sealed class OrleansOptions
+{
+    public const string Section = "Orleans";
+
+    /// <summary>Servers with the same ClusterId on the same Redis form one cluster.</summary>
+    public string ClusterId { get; set; } = "wangjian-credit";
+
+    public string ServiceId { get; set; } = "wangjian-credit";
+
+    /// <summary>Silo-to-silo port; 0 picks a free one (fine for a single server).</summary>
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>Address other silos reach this one at. Default loopback.</summary>
+    public string AdvertisedIp { get; set; } = "127.0.0.1";
+}
+
+/// <summary>Which policy file scores. Section <c>Policy</c>.</summary>
+public sealed class PolicyOptions
+{
+    public const string Section = "Policy";
+
+    /// <summary>Path of the policy JSON; default the shipped <c>policy/policy.json</c>.</summary>
+    public string? Path { get; set; }
+}

@@ -1,0 +1,153 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Authentication;
+using Orleans.Clustering.Redis;
+using Orleans.Configuration;
+using Orleans.Serialization;
+using StackExchange.Redis;
+using WangJian.Credit.Abstractions;
+using WangJian.Credit.Domain;
+using WangJian.Credit.Grains;
+using WangJian.Credit.Rules;
+using WangJian.Credit.Server.Auth;
+using WangJian.Credit.Server.Grpc;
+using WangJian.Credit.Server.Options;
+using WangJian.Credit.Server.Storage;
+
+namespace WangJian.Credit.Server;
+
+/// <summary>
+/// Composes the one process: store (embedded Garnet or Redis), Orleans silo, and the gRPC API on Kestrel.
+/// Kept out of Program.cs so that tests start exactly the same server in-process.
+/// </summary>
+public static class ServerHost
+{
+    public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+        var config = builder.Configuration;
+
+        var storage = config.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        var silo = config.GetSection(OrleansOptions.Section).Get<OrleansOptions>() ?? new OrleansOptions();
+        var policyOptions = config.GetSection(PolicyOptions.Section).Get<PolicyOptions>() ?? new PolicyOptions();
+        var auth = config.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
+
+        using var bootLoggers = LoggerFactory.Create(l => l.AddConsole().SetMinimumLevel(LogLevel.Information));
+        var bootLog = bootLoggers.CreateLogger("WangJian.Credit.Server");
+
+        // A broken policy must stop the server before it scores anything.
+        var policy = PolicyFile.Load(policyOptions.Path);
+        bootLog.LogInformation("Policy {Version} loaded: {Offenses} offenses, {Measures} measures", policy.Version, policy.Offenses.Count, policy.Measures.Count);
+
+        var principals = auth.Principals.Count > 0
+            ? PrincipalRegistry.FromOptions(auth.Principals)
+            : storage.Embedded
+                ? DevTokens.LoadOrCreate(storage.DataDir, bootLog)
+                : throw new InvalidOperationException(
+                    "Auth:Principals is empty. With an external Redis (Storage:Redis) the server needs configured principals " +
+                    "(Name, Role, Agency, TokenSha256); development tokens are generated only for the embedded store.");
+
+        EmbeddedGarnet? garnet = null;
+        if (storage.Embedded)
+        {
+            using var garnetLoggers = LoggerFactory.Create(l => l.AddConsole().SetMinimumLevel(LogLevel.Warning));
+            garnet = EmbeddedGarnet.Start(storage.DataDir, garnetLoggers);
+            bootLog.LogInformation("Embedded Garnet on 127.0.0.1:{Port}, data in {DataDir}", garnet.Port, garnet.DataDir);
+        }
+
+        var redisOptions = ConfigurationOptions.Parse(garnet?.ConnectionString ?? storage.Redis!);
+        redisOptions.AbortOnConnectFail = false;
+        redisOptions.ConnectTimeout = storage.OperationTimeoutMs;
+        redisOptions.SyncTimeout = storage.OperationTimeoutMs;
+        redisOptions.AsyncTimeout = storage.OperationTimeoutMs;
+        redisOptions.ClientName = "wangjian-credit";
+        var redis = await ConnectionMultiplexer.ConnectAsync(redisOptions);
+
+        var clusterOptions = new ClusterOptions { ClusterId = silo.ClusterId, ServiceId = silo.ServiceId };
+        if (garnet is not null)
+        {
+            // The embedded store belongs to this process alone (the data-dir lock): any member entry in it
+            // is this server's own from before a restart or kill -9. Dropping it spares the new silo from
+            // waiting for its dead predecessor to be voted out.
+            await redis.GetDatabase().KeyDeleteAsync(RedisClusteringOptions.DefaultCreateRedisKey(clusterOptions));
+        }
+
+        var siloPort = silo.SiloPort == 0 ? FreePort() : silo.SiloPort;
+        // One multiplexer for every provider and our own keys; IsShared stops a provider from disposing it.
+        Task<(IConnectionMultiplexer Multiplexer, bool IsShared)> SharedMultiplexer<T>(T _) => Task.FromResult<(IConnectionMultiplexer, bool)>((redis, true));
+
+        builder.UseOrleans(s =>
+        {
+            s.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = clusterOptions.ClusterId;
+                o.ServiceId = clusterOptions.ServiceId;
+            });
+            s.ConfigureEndpoints(IPAddress.Parse(silo.AdvertisedIp), siloPort, gatewayPort: 0, listenOnAnyHostAddress: silo.AdvertisedIp != "127.0.0.1");
+            s.UseRedisClustering((RedisClusteringOptions o) =>
+            {
+                o.ConfigurationOptions = redisOptions;
+                o.CreateMultiplexer = SharedMultiplexer;
+            });
+            s.AddRedisGrainStorage(StorageNames.Credit, (Orleans.Persistence.RedisStorageOptions o) =>
+            {
+                o.ConfigurationOptions = redisOptions;
+                o.CreateMultiplexer = SharedMultiplexer;
+                o.GrainStorageSerializer = new DomainJsonGrainStorageSerializer();
+            });
+            s.UseRedisReminderService((RedisReminderTableOptions o) =>
+            {
+                o.ConfigurationOptions = redisOptions;
+                o.CreateMultiplexer = SharedMultiplexer;
+            });
+            s.Services.AddSerializer(b => b.AddJsonSerializer(DomainSerialization.IsDomainType, DomainSerialization.Options));
+        });
+
+        var services = builder.Services;
+        services.AddSingleton<IConnectionMultiplexer>(redis);
+        services.AddSingleton(policy);
+        services.AddSingleton<ICreditScorer, NRulesCreditScorer>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(principals);
+        services.AddSingleton<CheckLog>();
+        if (garnet is not null)
+        {
+            services.AddSingleton(garnet);
+        }
+
+        services.AddAuthentication(BearerTokenHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
+        services.AddAuthorization();
+        services.AddGrpc(o =>
+        {
+            o.Interceptors.Add<ErrorInterceptor>();
+            o.MaxReceiveMessageSize = 4 * 1024 * 1024;
+        });
+        services.AddGrpcReflection();
+        services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
+
+        var app = builder.Build();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapGrpcService<RegulatorGrpcService>();
+        app.MapGrpcService<CreditGrpcService>();
+        app.MapGrpcService<AgencyGrpcService>();
+        app.MapGrpcReflectionService();
+        app.MapGrpcHealthChecksService();
+
+        app.Lifetime.ApplicationStopped.Register(() =>
+        {
+            redis.Dispose();
+            garnet?.Dispose();
+        });
+        return app;
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
