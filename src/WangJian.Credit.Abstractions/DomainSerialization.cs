@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Orleans.Serialization;
 
 namespace WangJian.Credit.Abstractions;
 
@@ -22,4 +23,8 @@ public static class DomainSerialization
         o.Converters.Add(new JsonStringEnumConverter());
         return o;
     }
+
+    /// <summary>Lets Orleans carry the domain records in grain calls and state (silo and client alike).</summary>
+    public static ISerializerBuilder AddCreditDomainTypes(this ISerializerBuilder builder) =>
+        builder.AddJsonSerializer(IsDomainType, Options);
 }

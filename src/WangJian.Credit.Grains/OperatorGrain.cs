@@ -14,7 +14,7 @@ public sealed class OperatorGrain(
     [PersistentState("operator", StorageNames.Credit)] IPersistentState<OperatorState> state,
     ICreditScorer scorer,
     CreditPolicy policy,
-    TimeProvider time,
+    CreditClock clock,
     ILogger<OperatorGrain> logger) : Grain, IOperatorGrain, IRemindable
 {
     public const string NextChangeReminder = "next-change";
@@ -38,7 +38,7 @@ public sealed class OperatorGrain(
 
     public async Task<RecordOutcome> RecordViolationAsync(ViolationDraft draft, string recordedBy)
     {
-        var now = time.GetUtcNow();
+        var now = clock.UtcNow;
         var candidate = draft.ToViolation(recordedBy, now);
         var existing = state.State.Violations.FirstOrDefault(v => v.Id == candidate.Id);
         if (existing is not null)
@@ -75,7 +75,7 @@ public sealed class OperatorGrain(
             return CommandOutcome.Fail(CommandErrorKind.FailedPrecondition, $"violation {violationId} is {v.Status.ToString().ToUpperInvariant()}; only an ACTIVE violation can be revoked");
         }
 
-        var now = time.GetUtcNow();
+        var now = clock.UtcNow;
         var revoked = v with { Changes = [.. v.Changes, new StatusChange(ViolationStatus.Revoked, now, by, reason, now)] };
         var assessment = await CommitAsync(s => s.Violations[index] = revoked);
         return new CommandOutcome(revoked, assessment, null);
@@ -89,7 +89,7 @@ public sealed class OperatorGrain(
             return CommandOutcome.Fail(CommandErrorKind.NotFound, $"operator {OperatorId} has no violation {violationId}");
         }
 
-        var now = time.GetUtcNow();
+        var now = clock.UtcNow;
         var at = effectiveAt ?? now;
         var v = state.State.Violations[index];
         var check = RepairEligibility.CheckViolationRepair(v, policy, scorer.Assess(History(), policy, at));
@@ -105,7 +105,7 @@ public sealed class OperatorGrain(
 
     public async Task<CommandOutcome> RepairListingAsync(DateTimeOffset? effectiveAt, string reason, string by)
     {
-        var now = time.GetUtcNow();
+        var now = clock.UtcNow;
         var at = effectiveAt ?? now;
         var check = RepairEligibility.CheckListingRepair(policy, scorer.Assess(History(), policy, at));
         if (!check.Allowed)
@@ -144,7 +144,7 @@ public sealed class OperatorGrain(
     /// </summary>
     private Assessment Current()
     {
-        var now = time.GetUtcNow();
+        var now = clock.UtcNow;
         if (cached is not null && (cached.NextChangeAt is null || now < cached.NextChangeAt) && now >= cached.AsOf)
         {
             return cached with { AsOf = now };
@@ -209,7 +209,7 @@ public sealed class OperatorGrain(
     {
         if (next is { } at)
         {
-            var due = at - time.GetUtcNow();
+            var due = at - clock.UtcNow;
             due = due < TimeSpan.Zero ? TimeSpan.Zero : due > MaxReminderDue ? MaxReminderDue : due;
             await this.RegisterOrUpdateReminder(NextChangeReminder, due, ReminderPeriod);
         }

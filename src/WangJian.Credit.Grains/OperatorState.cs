@@ -6,12 +6,16 @@ namespace WangJian.Credit.Grains;
 /// The persisted state of one operator: the append-only history (records are never removed; status
 /// changes are appended to each record) and what the grain last told the world about it.
 /// </summary>
+[GenerateSerializer, Alias("wj.OperatorState")]
 public sealed class OperatorState
 {
+    [Id(0)]
     public List<Violation> Violations { get; set; } = [];
 
+    [Id(1)]
     public List<ListingRepair> ListingRepairs { get; set; } = [];
 
     /// <summary>The instant the time-driven reminder is set for, if any.</summary>
+    [Id(2)]
     public DateTimeOffset? NextWakeUp { get; set; }
 }

@@ -101,7 +101,7 @@ public static class ServerHost
                 o.ConfigurationOptions = redisOptions;
                 o.CreateMultiplexer = SharedMultiplexer;
             });
-            s.Services.AddSerializer(b => b.AddJsonSerializer(DomainSerialization.IsDomainType, DomainSerialization.Options));
+            s.Services.AddSerializer(b => b.AddCreditDomainTypes());
         });
 
         var services = builder.Services;
@@ -109,6 +109,7 @@ public static class ServerHost
         services.AddSingleton(policy);
         services.AddSingleton<ICreditScorer, NRulesCreditScorer>();
         services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(CreditClock.System);
         services.AddSingleton(principals);
         services.AddSingleton<CheckLog>();
         if (garnet is not null)

@@ -1,0 +1,125 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Runtime;
+using WangJian.Credit.Abstractions;
+using WangJian.Credit.Domain;
+
+namespace WangJian.Credit.Grains.Tests;
+
+public sealed class OperatorGrainTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+{
+    private DateTimeOffset Now => fixture.Time.GetUtcNow();
+
+    [Fact]
+    public async Task RecordViolationAsync_NewDecision_CreatedAndScored()
+    {
+        var op = TestData.FreshUscc();
+        var outcome = await fixture.Grains.GetGrain<IOperatorGrain>(op).RecordViolationAsync(TestData.Draft(op, Now.AddDays(-1)), "tester");
+
+        Assert.Null(outcome.Error);
+        Assert.True(outcome.Created);
+        Assert.Equal("tester", outcome.Violation!.RecordedBy);
+        Assert.Equal(Now, outcome.Violation.RecordedAt);
+        Assert.Equal(85m, outcome.Assessment!.Score);
+        Assert.Equal(Grade.B, outcome.Assessment.Grade);
+    }
+
+    [Fact]
+    public async Task RecordViolationAsync_SameDecisionTwice_OneRecord()
+    {
+        var op = TestData.FreshUscc();
+        var grain = fixture.Grains.GetGrain<IOperatorGrain>(op);
+        var draft = TestData.Draft(op, Now.AddDays(-3));
+
+        var first = await grain.RecordViolationAsync(draft, "a");
+        var second = await grain.RecordViolationAsync(draft, "b");
+
+        Assert.True(first.Created);
+        Assert.False(second.Created);
+        Assert.Null(second.Error);
+        Assert.Equal("a", second.Violation!.RecordedBy);
+        Assert.Single((await grain.GetHistoryAsync()).Violations);
+    }
+
+    [Fact]
+    public async Task RecordViolationAsync_SameDecisionOtherContent_AlreadyExists()
+    {
+        var op = TestData.FreshUscc();
+        var grain = fixture.Grains.GetGrain<IOperatorGrain>(op);
+        var draft = TestData.Draft(op, Now.AddDays(-3));
+        await grain.RecordViolationAsync(draft, "a");
+
+        var conflict = await grain.RecordViolationAsync(draft with { FineFen = draft.FineFen + 1 }, "a");
+
+        Assert.Equal(CommandErrorKind.AlreadyExists, conflict.Error!.Kind);
+        Assert.Single((await grain.GetHistoryAsync()).Violations);
+    }
+
+    [Fact]
+    public async Task RecordViolationAsync_ConcurrentDuplicates_EachDecisionOnce()
+    {
+        var op = TestData.FreshUscc();
+        var grain = fixture.Grains.GetGrain<IOperatorGrain>(op);
+        var drafts = Enumerable.Range(0, 50).Select(i => TestData.Draft(op, Now.AddDays(-i - 1), "PRICE_MARKING", Severity.Minor, $"decision-{i}")).ToArray();
+
+        var outcomes = await Task.WhenAll(drafts.Concat(drafts).Select(d => grain.RecordViolationAsync(d, "load")));
+
+        Assert.Equal(50, outcomes.Count(o => o.Created));
+        Assert.All(outcomes, o => Assert.Null(o.Error));
+        Assert.Equal(50, (await grain.GetHistoryAsync()).Violations.Count);
+    }
+
+    [Fact]
+    public async Task RevokeViolationAsync_WithReason_KeptInHistoryWithWhoAndWhen()
+    {
+        var op = TestData.FreshUscc();
+        var grain = fixture.Grains.GetGrain<IOperatorGrain>(op);
+        var recorded = await grain.RecordViolationAsync(TestData.Draft(op, Now.AddDays(-5)), "a");
+
+        var revoked = await grain.RevokeViolationAsync(recorded.Violation!.Id, "overturned in court", "judge-liaison");
+
+        var change = Assert.Single(revoked.Violation!.Changes);
+        Assert.Equal(ViolationStatus.Revoked, change.To);
+        Assert.Equal("judge-liaison", change.By);
+        Assert.Equal(Now, change.RecordedAt);
+        Assert.Equal(100m, revoked.Assessment!.Score);
+        var again = await grain.RevokeViolationAsync(recorded.Violation.Id, "twice", "x");
+        Assert.Equal(CommandErrorKind.FailedPrecondition, again.Error!.Kind);
+    }
+
+    [Fact]
+    public async Task GetAssessmentAsync_AsOfBeforeRevocation_RevocationAppliesToThePastToo()
+    {
+        var op = TestData.FreshUscc();
+        var grain = fixture.Grains.GetGrain<IOperatorGrain>(op);
+        var decided = Now.AddDays(-20);
+        var recorded = await grain.RecordViolationAsync(TestData.Draft(op, decided), "a");
+        Assert.Equal(85m, (await grain.GetAssessmentAsync(decided.AddDays(1))).Score);
+
+        await grain.RevokeViolationAsync(recorded.Violation!.Id, "overturned", "a");
+
+        Assert.Equal(100m, (await grain.GetAssessmentAsync(decided.AddDays(1))).Score);
+    }
+
+    [Fact]
+    public async Task RepairViolationAsync_TooEarly_FailedPreconditionWithEarliest()
+    {
+        var op = TestData.FreshUscc();
+        var grain = fixture.Grains.GetGrain<IOperatorGrain>(op);
+        var decided = Now.AddMonths(-2);
+        var recorded = await grain.RecordViolationAsync(TestData.Draft(op, decided, "COUNTERFEIT_GOODS"), "a");
+
+        var refused = await grain.RepairViolationAsync(recorded.Violation!.Id, null, "application 1", "a");
+
+        Assert.Equal(CommandErrorKind.FailedPrecondition, refused.Error!.Kind);
+        // PRODUCT_SAFETY waits 12 months (DOMAIN.md §4.6).
+        Assert.Equal(decided.AddMonths(12), refused.Error.Earliest);
+    }
+
+    [Fact]
+    public async Task RepairListingAsync_NotListed_FailedPrecondition()
+    {
+        var op = TestData.FreshUscc();
+        var refused = await fixture.Grains.GetGrain<IOperatorGrain>(op).RepairListingAsync(null, "application", "a");
+        Assert.Equal(CommandErrorKind.FailedPrecondition, refused.Error!.Kind);
+    }
+}
