@@ -24,7 +24,9 @@ public static class ServerHost
 {
     public static async Task<WebApplication> BuildAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // Configuration ships beside the binaries; relative paths in it (Storage:DataDir) are relative to
+        // the working directory, so `dotnet run` from the repository root keeps data in ./data.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
         var config = builder.Configuration;
 
