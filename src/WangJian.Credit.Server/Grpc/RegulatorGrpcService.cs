@@ -9,7 +9,7 @@ namespace WangJian.Credit.Server.Grpc;
 
 /// <summary>Record, revoke and repair: validate at the edge, then one grain call.</summary>
 [Authorize(Roles = Roles.RegulatorService)]
-public sealed class RegulatorGrpcService(IGrainFactory grains, CreditPolicy policy, TimeProvider time) : RegulatorService.RegulatorServiceBase
+public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPolicy policy, TimeProvider time) : RegulatorService.RegulatorServiceBase
 {
     private const int MaxReasonLength = 2000;
     private const int DefaultPageSize = 100;
