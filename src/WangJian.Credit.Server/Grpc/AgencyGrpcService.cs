@@ -36,7 +36,7 @@ public sealed class AgencyGrpcService(IGrainFactory grains, CreditPolicy policy,
         var assessment = await grains.GetGrain<IOperatorGrain>(op).GetAssessmentAsync(null);
         var answer = PreApprovalCheck.Decide(assessment, policy, agency, matter);
         var now = time.GetUtcNow();
-        var record = new CheckRecord(
+        var record = new StoredCheck(
             CheckLog.NewId(now),
             agency,
             Caller.Name(context),

@@ -7,7 +7,7 @@ using WangJian.Credit.Domain;
 namespace WangJian.Credit.Server.Storage;
 
 /// <summary>One answered pre-approval check, kept so an approval can be audited against what the agency was shown.</summary>
-public sealed record CheckRecord(
+public sealed record StoredCheck(
     string CheckId,
     string Agency,
     string Principal,
@@ -33,7 +33,7 @@ public sealed class CheckLog(IConnectionMultiplexer redis)
     public static string NewId(DateTimeOffset at) =>
         $"chk_{at.ToUnixTimeMilliseconds():x12}{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}";
 
-    public async Task AppendAsync(CheckRecord record)
+    public async Task AppendAsync(StoredCheck record)
     {
         var db = redis.GetDatabase();
         var score = record.CheckedAt.ToUnixTimeMilliseconds();
@@ -48,9 +48,9 @@ public sealed class CheckLog(IConnectionMultiplexer redis)
         }
     }
 
-    public async Task<CheckRecord?> GetAsync(string checkId)
+    public async Task<StoredCheck?> GetAsync(string checkId)
     {
         var json = await redis.GetDatabase().StringGetAsync(Prefix + checkId);
-        return json.IsNullOrEmpty ? null : JsonSerializer.Deserialize<CheckRecord>(json.ToString(), DomainSerialization.Options);
+        return json.IsNullOrEmpty ? null : JsonSerializer.Deserialize<StoredCheck>(json.ToString(), DomainSerialization.Options);
     }
 }
