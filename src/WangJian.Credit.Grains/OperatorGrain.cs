@@ -7,14 +7,15 @@ namespace WangJian.Credit.Grains;
 
 /// <summary>
 /// One operator. Owns its history (Orleans gives one activation per USCC, so idempotency and ordering
-/// need no locks), scores it with the injected scorer, and keeps a reminder for the next instant at
-/// which its assessment changes by itself.
+/// need no locks), scores it with the injected scorer, keeps a reminder for the next instant at which
+/// its assessment changes by itself, and announces every grade or listing change exactly once.
 /// </summary>
 public sealed class OperatorGrain(
     [PersistentState("operator", StorageNames.Credit)] IPersistentState<OperatorState> state,
     ICreditScorer scorer,
     CreditPolicy policy,
     CreditClock clock,
+    ICreditChangeLog changeLog,
     ILogger<OperatorGrain> logger) : Grain, IOperatorGrain, IRemindable
 {
     public const string NextChangeReminder = "next-change";
@@ -22,18 +23,23 @@ public sealed class OperatorGrain(
     // Reminders fire on the silo's wall clock; a very long due time is capped and simply re-armed.
     internal static readonly TimeSpan MaxReminderDue = TimeSpan.FromDays(30);
     internal static readonly TimeSpan ReminderPeriod = TimeSpan.FromDays(1);
+    private static readonly TimeSpan OutboxRetry = TimeSpan.FromSeconds(5);
 
     private Assessment? cached;
+    private IGrainTimer? outboxTimer;
 
     private string OperatorId => this.GetPrimaryKeyString();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        // A reminder set by another silo or before a crash may be stale; re-derive it from the history.
-        if (state.State.Violations.Count > 0 || state.State.ListingRepairs.Count > 0)
+        if (state.State.Violations.Count == 0 && state.State.ListingRepairs.Count == 0)
         {
-            await ScheduleAsync(Current());
+            return;
         }
+
+        // Time may have passed while no activation existed (or a crash hit between a write and its
+        // announcement): catch up, re-derive the reminder, and finish publishing.
+        await ReassessAsync(ChangeCause.Time);
     }
 
     public async Task<RecordOutcome> RecordViolationAsync(ViolationDraft draft, string recordedBy)
@@ -53,8 +59,8 @@ public sealed class OperatorGrain(
                 $"decision {candidate.DecisionNumber} of authority {candidate.AuthorityCode} is already recorded as {existing.Id} with different content"));
         }
 
-        var assessment = await CommitAsync(s => s.Violations.Add(candidate));
-        logger.LogInformation("Recorded {ViolationId} {Offense} for {Operator}", candidate.Id, candidate.OffenseCode, OperatorId);
+        var assessment = await CommitAsync(s => s.Violations.Add(candidate), ChangeCause.Recorded);
+        logger.LogDebug("Recorded {ViolationId} {Offense} for {Operator}", candidate.Id, candidate.OffenseCode, OperatorId);
         return new RecordOutcome(candidate, true, assessment, null);
     }
 
@@ -77,7 +83,7 @@ public sealed class OperatorGrain(
 
         var now = clock.UtcNow;
         var revoked = v with { Changes = [.. v.Changes, new StatusChange(ViolationStatus.Revoked, now, by, reason, now)] };
-        var assessment = await CommitAsync(s => s.Violations[index] = revoked);
+        var assessment = await CommitAsync(s => s.Violations[index] = revoked, ChangeCause.Revoked);
         return new CommandOutcome(revoked, assessment, null);
     }
 
@@ -95,11 +101,14 @@ public sealed class OperatorGrain(
         var check = RepairEligibility.CheckViolationRepair(v, policy, scorer.Assess(History(), policy, at));
         if (!check.Allowed)
         {
-            return CommandOutcome.Fail(CommandErrorKind.FailedPrecondition, check.Reason, check.Block == RepairBlock.TooEarly || check.Block == RepairBlock.BehindListing ? check.EarliestAt : null);
+            return CommandOutcome.Fail(
+                CommandErrorKind.FailedPrecondition,
+                check.Reason,
+                check.Block is RepairBlock.TooEarly or RepairBlock.BehindListing ? check.EarliestAt : null);
         }
 
         var repaired = v with { Changes = [.. v.Changes, new StatusChange(ViolationStatus.Repaired, at, by, reason, now)] };
-        var assessment = await CommitAsync(s => s.Violations[index] = repaired);
+        var assessment = await CommitAsync(s => s.Violations[index] = repaired, ChangeCause.Repaired);
         return new CommandOutcome(repaired, assessment, null);
     }
 
@@ -113,7 +122,7 @@ public sealed class OperatorGrain(
             return CommandOutcome.Fail(CommandErrorKind.FailedPrecondition, check.Reason, check.Block == RepairBlock.TooEarly ? check.EarliestAt : null);
         }
 
-        var assessment = await CommitAsync(s => s.ListingRepairs.Add(new ListingRepair(at, by, reason, now)));
+        var assessment = await CommitAsync(s => s.ListingRepairs.Add(new ListingRepair(at, by, reason, now)), ChangeCause.Repaired);
         return new CommandOutcome(null, assessment, null);
     }
 
@@ -127,13 +136,10 @@ public sealed class OperatorGrain(
         }
 
         cached = null;
-        var assessment = Current();
-        logger.LogInformation(
+        var assessment = await ReassessAsync(ChangeCause.Time, rearm: true);
+        logger.LogDebug(
             "Time-driven reassessment of {Operator}: {Grade} {Score}, listed {Listed}",
             OperatorId, assessment.Grade, assessment.Score, assessment.Blacklisted);
-
-        // Always re-arm: a capped due time may have fired before the instant it stands for.
-        await ScheduleAsync(assessment, force: true);
     }
 
     private OperatorHistory History() => new(OperatorId, state.State.Violations, state.State.ListingRepairs);
@@ -155,21 +161,18 @@ public sealed class OperatorGrain(
     }
 
     /// <summary>
-    /// Applies a change, reassesses, and writes history and wake-up time in one write. On a storage failure
-    /// the change is undone so memory never runs ahead of the store (the caller sees UNAVAILABLE).
+    /// Applies a change, reassesses, and writes history, wake-up time and any grade or listing change
+    /// (into the outbox) in one write. On a storage failure the change is undone, so memory never runs
+    /// ahead of the store and the caller sees UNAVAILABLE. Only after the write is the change announced.
     /// </summary>
-    private async Task<Assessment> CommitAsync(Action<OperatorState> change)
+    private async Task<Assessment> CommitAsync(Action<OperatorState> change, ChangeCause cause)
     {
-        var before = new OperatorState
-        {
-            Violations = [.. state.State.Violations],
-            ListingRepairs = [.. state.State.ListingRepairs],
-            NextWakeUp = state.State.NextWakeUp,
-        };
+        var before = Snapshot();
         change(state.State);
         cached = null;
         var assessment = Current();
         state.State.NextWakeUp = assessment.NextChangeAt;
+        Note(assessment, cause);
         try
         {
             await state.WriteStateAsync();
@@ -186,24 +189,94 @@ public sealed class OperatorGrain(
             await SetReminderAsync(assessment.NextChangeAt);
         }
 
+        await PublishOutboxAsync();
         return assessment;
     }
 
-    /// <summary>Makes the reminder match the assessment (after activation or a tick) and records it.</summary>
-    private async Task ScheduleAsync(Assessment assessment, bool force = false)
+    /// <summary>Reassessment with no new record: after activation or on a reminder tick.</summary>
+    private async Task<Assessment> ReassessAsync(ChangeCause cause, bool rearm = false)
     {
-        if (!force && assessment.NextChangeAt == state.State.NextWakeUp)
+        var assessment = Current();
+        var changed = Note(assessment, cause);
+        var wakeChanged = state.State.NextWakeUp != assessment.NextChangeAt;
+
+        // Always re-arm after a tick: a capped due time may have fired before the instant it stands for.
+        if (rearm || wakeChanged)
         {
-            return;
+            await SetReminderAsync(assessment.NextChangeAt);
         }
 
-        await SetReminderAsync(assessment.NextChangeAt);
-        if (state.State.NextWakeUp != assessment.NextChangeAt)
+        if (changed || wakeChanged)
         {
             state.State.NextWakeUp = assessment.NextChangeAt;
             await state.WriteStateAsync();
         }
+
+        await PublishOutboxAsync();
+        return assessment;
     }
+
+    /// <summary>Queues a change in the outbox when grade or listing moved; returns whether the state changed.</summary>
+    private bool Note(Assessment assessment, ChangeCause cause)
+    {
+        var previous = state.State.Last ?? CreditSummary.Clean;
+        var current = CreditSummary.From(assessment);
+        if (state.State.Last is { } last && last.SameAs(current))
+        {
+            return false;
+        }
+
+        if (current.DiffersInGradeOrListing(previous))
+        {
+            state.State.ChangeCount++;
+            state.State.Outbox.Add(new CreditChange(OperatorId, state.State.ChangeCount, assessment.AsOf, cause, previous, current));
+        }
+
+        state.State.Last = current;
+        return true;
+    }
+
+    /// <summary>
+    /// Publishes the outbox in order. Publishing is idempotent per (operator, number), so a crash between
+    /// publishing and clearing only republishes. A store outage leaves the outbox for a retry timer:
+    /// the command that caused the change has already succeeded.
+    /// </summary>
+    private async Task PublishOutboxAsync()
+    {
+        if (state.State.Outbox.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            foreach (var change in state.State.Outbox)
+            {
+                await changeLog.PublishAsync(change);
+            }
+
+            // Cleared in memory only: the next write persists it, and until then a reactivation merely
+            // republishes, which the change log ignores. Saves a store write per change.
+            state.State.Outbox.Clear();
+            outboxTimer?.Dispose();
+            outboxTimer = null;
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Publishing {Count} credit change(s) of {Operator} failed; retrying", state.State.Outbox.Count, OperatorId);
+            outboxTimer ??= this.RegisterGrainTimer(_ => PublishOutboxAsync(), new GrainTimerCreationOptions(OutboxRetry, OutboxRetry) { KeepAlive = true });
+        }
+    }
+
+    private OperatorState Snapshot() => new()
+    {
+        Violations = [.. state.State.Violations],
+        ListingRepairs = [.. state.State.ListingRepairs],
+        NextWakeUp = state.State.NextWakeUp,
+        Last = state.State.Last,
+        ChangeCount = state.State.ChangeCount,
+        Outbox = [.. state.State.Outbox],
+    };
 
     private async Task SetReminderAsync(DateTimeOffset? next)
     {

@@ -18,4 +18,16 @@ public sealed class OperatorState
     /// <summary>The instant the time-driven reminder is set for, if any.</summary>
     [Id(2)]
     public DateTimeOffset? NextWakeUp { get; set; }
+
+    /// <summary>The summary of the latest assessment: what the next change is compared with.</summary>
+    [Id(3)]
+    public CreditSummary? Last { get; set; }
+
+    /// <summary>How many grade or listing changes this operator has had.</summary>
+    [Id(4)]
+    public long ChangeCount { get; set; }
+
+    /// <summary>Changes written with the history but not yet known to be published (a transactional outbox).</summary>
+    [Id(5)]
+    public List<CreditChange> Outbox { get; set; } = [];
 }

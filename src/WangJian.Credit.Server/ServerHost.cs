@@ -114,6 +114,11 @@ public static class ServerHost
         services.AddSingleton(CreditClock.System);
         services.AddSingleton(principals);
         services.AddSingleton<CheckLog>();
+        services.AddSingleton<RedisChangeLog>();
+        services.AddSingleton<ICreditChangeLog>(sp => sp.GetRequiredService<RedisChangeLog>());
+        var notifier = new ChangeNotifier(redis);
+        await notifier.StartAsync();
+        services.AddSingleton(notifier);
         if (garnet is not null)
         {
             services.AddSingleton(garnet);

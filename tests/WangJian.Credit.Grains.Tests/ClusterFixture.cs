@@ -23,6 +23,8 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public CreditPolicy Policy { get; } = PolicyFile.Load();
 
+    public InMemoryChangeLog Changes { get; } = new();
+
     public async Task InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder(1);
@@ -33,6 +35,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton(new CreditClock(Time));
             silo.Services.AddSingleton(Policy);
             silo.Services.AddSingleton<ICreditScorer, NRulesCreditScorer>();
+            silo.Services.AddSingleton<ICreditChangeLog>(Changes);
             silo.Services.AddSerializer(s => s.AddCreditDomainTypes());
         });
         builder.ConfigureClient(client => client.Services.AddSerializer(s => s.AddCreditDomainTypes()));

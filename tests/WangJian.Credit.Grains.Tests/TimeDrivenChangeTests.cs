@@ -89,5 +89,12 @@ public sealed class TimeDrivenChangeTests(ClusterFixture fixture) : IClassFixtur
         Assert.Equal(100m, after.Score);
         Assert.Equal(Grade.A, after.Grade);
         Assert.Single((await grain.GetHistoryAsync()).Violations);
+
+        // The feed got the listing when recorded and the lifting when time ended it, once each, in order.
+        var changes = fixture.Changes.For(op);
+        Assert.Equal([1L, 2L], changes.Select(c => c.Number));
+        Assert.Equal((ChangeCause.Recorded, false, true), (changes[0].Cause, changes[0].Previous.Blacklisted, changes[0].Current.Blacklisted));
+        Assert.Equal((ChangeCause.Time, true, false), (changes[1].Cause, changes[1].Previous.Blacklisted, changes[1].Current.Blacklisted));
+        Assert.Equal(expiry, changes[1].At);
     }
 }

@@ -3,13 +3,14 @@ using Microsoft.AspNetCore.Authorization;
 using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
 using WangJian.Credit.Server.Auth;
+using WangJian.Credit.Server.Storage;
 using WangJian.Credit.V1;
 
 namespace WangJian.Credit.Server.Grpc;
 
 /// <summary>Seller credit for platforms: one operator or a batch, now or at a past instant.</summary>
 [Authorize(Roles = Roles.CreditService)]
-public sealed partial class CreditGrpcService(IGrainFactory grains, CreditPolicy policy, TimeProvider time) : CreditService.CreditServiceBase
+public sealed partial class CreditGrpcService(IGrainFactory grains, CreditPolicy policy, TimeProvider time, RedisChangeLog changes, ChangeNotifier notifier) : CreditService.CreditServiceBase
 {
     public const int MaxBatch = 1000;
 
