@@ -22,4 +22,10 @@ public interface IOperatorGrain : IGrainWithStringKey
 
     /// <summary>The whole history: violations with their changes, and listing repairs.</summary>
     Task<OperatorHistory> GetHistoryAsync();
+
+    /// <summary>Opens the joint-punishment case of the listing in force, or returns the one already open.</summary>
+    Task<CaseOutcome> OpenPunishmentCaseAsync(string by, string reason);
+
+    /// <summary>Every punishment case of the operator, oldest first.</summary>
+    Task<IReadOnlyList<PunishmentCase>> GetPunishmentCasesAsync();
 }

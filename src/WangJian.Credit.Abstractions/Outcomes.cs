@@ -35,3 +35,10 @@ public sealed record CommandOutcome(
     public static CommandOutcome Fail(CommandErrorKind kind, string message, DateTimeOffset? earliest = null) =>
         new(null, null, new CommandError(kind, message, earliest));
 }
+
+/// <summary>The result of opening a punishment case.</summary>
+[GenerateSerializer, Immutable, Alias("wj.CaseOutcome")]
+public sealed record CaseOutcome(
+    [property: Id(0)] PunishmentCase? Case,
+    [property: Id(1)] bool Created,
+    [property: Id(2)] CommandError? Error);

@@ -16,6 +16,7 @@ public sealed class OperatorGrain(
     CreditPolicy policy,
     CreditClock clock,
     ICreditChangeLog changeLog,
+    INoticeStore notices,
     ILogger<OperatorGrain> logger) : Grain, IOperatorGrain, IRemindable
 {
     public const string NextChangeReminder = "next-change";
@@ -27,6 +28,7 @@ public sealed class OperatorGrain(
 
     private Assessment? cached;
     private IGrainTimer? outboxTimer;
+    private IGrainTimer? noticeTimer;
 
     private string OperatorId => this.GetPrimaryKeyString();
 
@@ -128,6 +130,30 @@ public sealed class OperatorGrain(
 
     public Task<OperatorHistory> GetHistoryAsync() => Task.FromResult(History());
 
+    public async Task<CaseOutcome> OpenPunishmentCaseAsync(string by, string reason)
+    {
+        var assessment = Current();
+        if (assessment.Listing is not { } listing)
+        {
+            return new CaseOutcome(null, false, new CommandError(
+                CommandErrorKind.FailedPrecondition,
+                $"operator {OperatorId} is not on the serious illegal and dishonest list at {assessment.AsOf:O}; a punishment case needs a listing in force"));
+        }
+
+        var open = state.State.Cases.LastOrDefault(c => c.IsOpen && c.ListedAt == listing.ListedAt);
+        if (open is not null)
+        {
+            return new CaseOutcome(open, false, null);
+        }
+
+        var opened = PunishmentCase.Open(OperatorId, listing, policy, clock.UtcNow, by, reason);
+        await CommitAsync(s => OpenCase(s, opened), ChangeCause.Recorded);
+        return new CaseOutcome(opened, true, null);
+    }
+
+    public Task<IReadOnlyList<PunishmentCase>> GetPunishmentCasesAsync() =>
+        Task.FromResult<IReadOnlyList<PunishmentCase>>(state.State.Cases.ToArray());
+
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName != NextChangeReminder)
@@ -175,6 +201,7 @@ public sealed class OperatorGrain(
         Note(assessment, cause);
         try
         {
+            await MarkIfNoticesAsync(before);
             await state.WriteStateAsync();
         }
         catch
@@ -209,6 +236,7 @@ public sealed class OperatorGrain(
         if (changed || wakeChanged)
         {
             state.State.NextWakeUp = assessment.NextChangeAt;
+            await MarkIfNoticesAsync(null);
             await state.WriteStateAsync();
         }
 
@@ -224,6 +252,11 @@ public sealed class OperatorGrain(
         if (state.State.Last is { } last && last.SameAs(current))
         {
             return false;
+        }
+
+        if (current.Blacklisted != previous.Blacklisted || current.ListedAt != previous.ListedAt)
+        {
+            FollowListing(assessment, cause);
         }
 
         if (current.DiffersInGradeOrListing(previous))
@@ -243,6 +276,12 @@ public sealed class OperatorGrain(
     /// </summary>
     private async Task PublishOutboxAsync()
     {
+        if (state.State.NoticeOutbox.Count > 0)
+        {
+            // Off the caller's path: a slow agency outbox must not slow down recording.
+            noticeTimer ??= this.RegisterGrainTimer(_ => PublishNoticesAsync(), new GrainTimerCreationOptions(TimeSpan.Zero, OutboxRetry) { KeepAlive = true });
+        }
+
         if (state.State.Outbox.Count == 0)
         {
             return;
@@ -268,6 +307,72 @@ public sealed class OperatorGrain(
         }
     }
 
+    /// <summary>Hands queued notices to their agencies' outboxes, in order; enqueueing is idempotent per notice id.</summary>
+    private async Task PublishNoticesAsync()
+    {
+        try
+        {
+            foreach (var notice in state.State.NoticeOutbox.ToArray())
+            {
+                await GrainFactory.GetGrain<IAgencyOutboxGrain>(notice.Agency).EnqueueAsync(notice);
+                state.State.NoticeOutbox.Remove(notice);
+            }
+
+            await notices.ClearPendingAsync(OperatorId);
+            noticeTimer?.Dispose();
+            noticeTimer = null;
+        }
+        catch (Exception e)
+        {
+            // The timer fires again; notices already enqueued are skipped by id.
+            logger.LogWarning(e, "Handing {Count} notice(s) of {Operator} to agency outboxes failed; retrying", state.State.NoticeOutbox.Count, OperatorId);
+        }
+    }
+
+    /// <summary>Before a write that adds notices, note the operator as holding some (see INoticeStore).</summary>
+    private async Task MarkIfNoticesAsync(OperatorState? before)
+    {
+        if (state.State.NoticeOutbox.Count > (before?.NoticeOutbox.Count ?? 0) || (before is null && state.State.NoticeOutbox.Count > 0))
+        {
+            await notices.MarkPendingAsync(OperatorId);
+        }
+    }
+
+    private static void OpenCase(OperatorState s, PunishmentCase opened)
+    {
+        s.Cases.Add(opened);
+        s.NoticeOutbox.AddRange(opened.Notices);
+    }
+
+    /// <summary>
+    /// Keeps cases in step with the listing: entering the list opens a case (one IMPOSE notice per
+    /// measure), leaving it lifts the open case (one LIFT notice per measure).
+    /// </summary>
+    private void FollowListing(Assessment assessment, ChangeCause cause)
+    {
+        var open = state.State.Cases.LastOrDefault(c => c.IsOpen);
+        var listing = assessment.Listing;
+        if (open is not null && (listing is null || listing.ListedAt != open.ListedAt))
+        {
+            var reason = cause switch
+            {
+                ChangeCause.Revoked => "the violation behind the listing was revoked",
+                ChangeCause.Repaired => "credit repaired",
+                _ => "the listing ended",
+            };
+            var lifted = open.Lift(assessment.AsOf, reason);
+            state.State.Cases[state.State.Cases.IndexOf(open)] = lifted;
+            state.State.NoticeOutbox.AddRange(lifted.Notices.Where(n => n.Kind == NoticeKind.Lift));
+            open = null;
+        }
+
+        if (listing is not null && open is null && !state.State.Cases.Any(c => c.ListedAt == listing.ListedAt && c.IsOpen))
+        {
+            var rules = string.Join(", ", listing.Triggers.Select(t => t.Rule).Distinct());
+            OpenCase(state.State, PunishmentCase.Open(OperatorId, listing, policy, assessment.AsOf, "system", $"listed by rule {rules}"));
+        }
+    }
+
     private OperatorState Snapshot() => new()
     {
         Violations = [.. state.State.Violations],
@@ -276,6 +381,8 @@ public sealed class OperatorGrain(
         Last = state.State.Last,
         ChangeCount = state.State.ChangeCount,
         Outbox = [.. state.State.Outbox],
+        Cases = [.. state.State.Cases],
+        NoticeOutbox = [.. state.State.NoticeOutbox],
     };
 
     private async Task SetReminderAsync(DateTimeOffset? next)

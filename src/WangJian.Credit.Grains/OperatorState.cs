@@ -30,4 +30,12 @@ public sealed class OperatorState
     /// <summary>Changes written with the history but not yet known to be published (a transactional outbox).</summary>
     [Id(5)]
     public List<CreditChange> Outbox { get; set; } = [];
+
+    /// <summary>Joint-punishment cases, oldest first; at most the last one is open.</summary>
+    [Id(6)]
+    public List<PunishmentCase> Cases { get; set; } = [];
+
+    /// <summary>Notices written with the case but not yet known to be in their agencies' logs.</summary>
+    [Id(7)]
+    public List<Notice> NoticeOutbox { get; set; } = [];
 }

@@ -1,6 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
+using Grpc.Core;
 using Microsoft.AspNetCore.Authentication;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+using Polly.Timeout;
 using Orleans.Clustering.Redis;
 using Orleans.Configuration;
 using Orleans.Serialization;
@@ -115,6 +120,11 @@ public static class ServerHost
         services.AddSingleton(principals);
         services.AddSingleton<CheckLog>();
         services.AddSingleton<RedisChangeLog>();
+        services.AddSingleton<INoticeStore, RedisNoticeStore>();
+        services.AddSingleton<INoticePusher, GrpcNoticePusher>();
+        services.AddOptions<DeliveryOptions>().Bind(config.GetSection(DeliveryOptions.Section));
+        services.AddOptions<AgencyEndpointsOptions>().Bind(config.GetSection(AgencyEndpointsOptions.Section));
+        AddDeliveryPipelines(services, config.GetSection(DeliveryOptions.Section).Get<DeliveryOptions>() ?? new DeliveryOptions());
         services.AddSingleton<ICreditChangeLog>(sp => sp.GetRequiredService<RedisChangeLog>());
         var notifier = new ChangeNotifier(redis);
         await notifier.StartAsync();
@@ -144,12 +154,80 @@ public static class ServerHost
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
 
+        app.Lifetime.ApplicationStarted.Register(() => _ = ResumeDeliveryAsync(app.Services));
         app.Lifetime.ApplicationStopped.Register(() =>
         {
             redis.Dispose();
             garnet?.Dispose();
         });
         return app;
+    }
+
+    /// <summary>
+    /// One named pipeline per agency, so each has its own circuit breaker: a dead receiver at one agency
+    /// never slows delivery to the others. Retry (exponential, jittered) around breaker around timeout.
+    /// </summary>
+    private static void AddDeliveryPipelines(IServiceCollection services, DeliveryOptions o)
+    {
+        var transient = new PredicateBuilder()
+            .Handle<RpcException>()
+            .Handle<TimeoutRejectedException>()
+            .Handle<HttpRequestException>();
+        foreach (var agency in Agencies.All)
+        {
+            services.AddResiliencePipeline(GrpcNoticePusher.PipelinePrefix + agency, b => b
+                .AddRetry(new RetryStrategyOptions
+                {
+                    ShouldHandle = transient,
+                    MaxRetryAttempts = Math.Max(o.Retries, 1),
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    Delay = TimeSpan.FromMilliseconds(o.RetryDelayMs),
+                })
+                .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+                {
+                    ShouldHandle = transient,
+                    FailureRatio = 0.5,
+                    MinimumThroughput = 4,
+                    SamplingDuration = TimeSpan.FromSeconds(30),
+                    BreakDuration = TimeSpan.FromMilliseconds(Math.Max(o.BreakMs, 500)),
+                })
+                .AddTimeout(TimeSpan.FromMilliseconds(o.AttemptTimeoutMs)));
+        }
+    }
+
+    /// <summary>
+    /// After a start (or a crash), wake every agency outbox with a receiver and every operator that still
+    /// holds notices, so pending delivery resumes at once rather than at the next reminder.
+    /// </summary>
+    private static async Task ResumeDeliveryAsync(IServiceProvider services)
+    {
+        var grains = services.GetRequiredService<IGrainFactory>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("WangJian.Credit.Delivery");
+        var pusher = services.GetRequiredService<INoticePusher>();
+        var store = services.GetRequiredService<INoticeStore>();
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            try
+            {
+                foreach (var op in await store.PendingOperatorsAsync())
+                {
+                    await grains.GetGrain<IOperatorGrain>(op).GetAssessmentAsync(null);
+                }
+
+                foreach (var agency in Agencies.All.Where(pusher.HasEndpoint))
+                {
+                    await grains.GetGrain<IAgencyOutboxGrain>(agency).WakeAsync();
+                }
+
+                return;
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Resuming notice delivery failed; retrying");
+                await Task.Delay(TimeSpan.FromSeconds(2));
+            }
+        }
     }
 
     private static int FreePort()

@@ -25,6 +25,8 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public InMemoryChangeLog Changes { get; } = new();
 
+    public InMemoryNoticeStore Notices { get; } = new();
+
     public async Task InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder(1);
@@ -36,6 +38,9 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton(Policy);
             silo.Services.AddSingleton<ICreditScorer, NRulesCreditScorer>();
             silo.Services.AddSingleton<ICreditChangeLog>(Changes);
+            silo.Services.AddSingleton<INoticeStore>(Notices);
+            silo.Services.AddSingleton<INoticePusher, PullOnlyPusher>();
+            silo.Services.AddOptions<DeliveryOptions>();
             silo.Services.AddSerializer(s => s.AddCreditDomainTypes());
         });
         builder.ConfigureClient(client => client.Services.AddSerializer(s => s.AddCreditDomainTypes()));

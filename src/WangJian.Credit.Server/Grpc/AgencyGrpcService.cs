@@ -10,7 +10,7 @@ namespace WangJian.Credit.Server.Grpc;
 
 /// <summary>Pre-approval checks for the agency the caller is bound to; every answer is stored first.</summary>
 [Authorize(Roles = Roles.AgencyService)]
-public sealed class AgencyGrpcService(IGrainFactory grains, CreditPolicy policy, TimeProvider time, CheckLog checks) : AgencyService.AgencyServiceBase
+public sealed partial class AgencyGrpcService(IGrainFactory grains, CreditPolicy policy, TimeProvider time, CheckLog checks) : AgencyService.AgencyServiceBase
 {
     private readonly IReadOnlySet<string> matters = PreApprovalCheck.KnownMatters(policy);
 

@@ -24,3 +24,22 @@ public sealed class PrincipalOptions
     /// <summary>Lower-case hex SHA-256 of the bearer token.</summary>
     public string TokenSha256 { get; set; } = "";
 }
+
+/// <summary>Agency receivers for push delivery of notices. Section <c>Agencies</c>.</summary>
+public sealed class AgencyEndpointsOptions
+{
+    public const string Section = "Agencies";
+
+    /// <summary>By agency code; an agency with no endpoint pulls with ListNotices.</summary>
+    public Dictionary<string, AgencyEndpoint> Endpoints { get; set; } = new(StringComparer.Ordinal);
+}
+
+/// <summary>One agency's NoticeReceiverService.</summary>
+public sealed class AgencyEndpoint
+{
+    /// <summary>e.g. <c>https://credit-gateway.ndrc.example:8443</c>.</summary>
+    public string Url { get; set; } = "";
+
+    /// <summary>Bearer token the agency's receiver expects, if any.</summary>
+    public string? Token { get; set; }
+}

@@ -1,0 +1,68 @@
+using WangJian.Credit.Domain;
+
+namespace WangJian.Credit.Grains;
+
+/// <summary>
+/// Each agency's notice log in the store. Appending is idempotent on the notice id; delivery and
+/// acknowledgement are kept apart so the delivery loop and an agency's acknowledgement never overwrite
+/// each other.
+/// </summary>
+public interface INoticeStore
+{
+    /// <summary>Appends at the next sequence number, or returns the sequence the notice already has.</summary>
+    Task<long> AppendAsync(string agency, Notice notice);
+
+    Task<IReadOnlyList<StoredNotice>> ReadAsync(string agency, long after, int max);
+
+    Task<IReadOnlyList<StoredNotice>> GetAsync(string agency, IReadOnlyList<string> noticeIds);
+
+    /// <summary>Delivery outcome: state, attempts, last error, next attempt, delivered at.</summary>
+    Task SetDeliveryAsync(string agency, long sequence, NoticeStatus delivery);
+
+    /// <summary>Acknowledgement: at, by, action.</summary>
+    Task SetAcknowledgementAsync(string agency, long sequence, DateTimeOffset at, string by, string action);
+
+    /// <summary>
+    /// Operators holding notices not yet handed to their agencies. Marked before the operator's state is
+    /// written, cleared after hand-over, and read at start so that no such operator waits for a random
+    /// activation after a crash.
+    /// </summary>
+    Task MarkPendingAsync(string operatorId);
+
+    Task ClearPendingAsync(string operatorId);
+
+    Task<IReadOnlyList<string>> PendingOperatorsAsync();
+}
+
+/// <summary>Pushes one notice to an agency's receiver; throws when the receiver did not accept it.</summary>
+public interface INoticePusher
+{
+    /// <summary>Whether the agency has a receiver endpoint (push) or pulls its notices.</summary>
+    bool HasEndpoint(string agency);
+
+    Task PushAsync(string agency, StoredNotice notice, CancellationToken cancellationToken);
+}
+
+/// <summary>How the outbox retries a notice whose push failed (after the Polly pipeline's own retries).</summary>
+public sealed class DeliveryOptions
+{
+    public const string Section = "Delivery";
+
+    /// <summary>Wait before the second attempt of a failing notice; doubles each time (with jitter).</summary>
+    public int FirstBackoffMs { get; set; } = 1000;
+
+    /// <summary>The longest wait between attempts.</summary>
+    public int MaxBackoffMs { get; set; } = 60_000;
+
+    /// <summary>Timeout of one push attempt.</summary>
+    public int AttemptTimeoutMs { get; set; } = 5000;
+
+    /// <summary>Retries inside one delivery round (Polly, exponential with jitter).</summary>
+    public int Retries { get; set; } = 2;
+
+    /// <summary>First retry delay inside a round.</summary>
+    public int RetryDelayMs { get; set; } = 200;
+
+    /// <summary>How long an agency's circuit stays open after repeated failures.</summary>
+    public int BreakMs { get; set; } = 10_000;
+}

@@ -1,0 +1,47 @@
+using Grpc.Core;
+using WangJian.Credit.Abstractions;
+using WangJian.Credit.Domain;
+using WangJian.Credit.V1;
+
+namespace WangJian.Credit.Server.Grpc;
+
+/// <summary>Joint-punishment cases for regulators: open one by hand, and follow each notice to its agency.</summary>
+public sealed partial class RegulatorGrpcService
+{
+    public override async Task<OpenPunishmentCaseResponse> OpenPunishmentCase(OpenPunishmentCaseRequest request, ServerCallContext context)
+    {
+        var errors = new List<Domain.FieldViolation>();
+        var op = RequestFields.Operator(request.OperatorId, "operator_id", errors);
+        RequestFields.Required(request.Reason, "reason", MaxReasonLength, errors);
+        RequestFields.ThrowIfAny(errors);
+
+        var outcome = await grains.GetGrain<IOperatorGrain>(op).OpenPunishmentCaseAsync(Caller.Name(context), request.Reason.Trim());
+        if (outcome.Error is { } error)
+        {
+            throw GrpcErrors.FromCommand(error);
+        }
+
+        var stored = await NoticeStatesAsync([outcome.Case!]);
+        return new OpenPunishmentCaseResponse { Case = NoticeMapper.ToProto(outcome.Case!, stored), Created = outcome.Created };
+    }
+
+    public override async Task<ListPunishmentCasesResponse> ListPunishmentCases(ListPunishmentCasesRequest request, ServerCallContext context)
+    {
+        var errors = new List<Domain.FieldViolation>();
+        var op = RequestFields.Operator(request.OperatorId, "operator_id", errors);
+        RequestFields.ThrowIfAny(errors);
+
+        var cases = await grains.GetGrain<IOperatorGrain>(op).GetPunishmentCasesAsync();
+        var stored = await NoticeStatesAsync(cases);
+        var response = new ListPunishmentCasesResponse();
+        response.Cases.AddRange(cases.Select(c => NoticeMapper.ToProto(c, stored)));
+        return response;
+    }
+
+    private async Task<IReadOnlyDictionary<string, StoredNotice>> NoticeStatesAsync(IReadOnlyList<Domain.PunishmentCase> cases)
+    {
+        var byAgency = cases.SelectMany(c => c.Notices).GroupBy(n => n.Agency);
+        var lookups = await Task.WhenAll(byAgency.Select(g => grains.GetGrain<IAgencyOutboxGrain>(g.Key).GetAsync(g.Select(n => n.NoticeId).ToArray())));
+        return lookups.SelectMany(l => l).ToDictionary(s => s.Notice.NoticeId);
+    }
+}
