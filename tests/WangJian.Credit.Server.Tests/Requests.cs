@@ -32,6 +32,19 @@ public static class Requests
         PenaltyKinds = { PenaltyKind.Fine, PenaltyKind.Confiscation },
     };
 
+    /// <summary>Streams the rows to ImportViolations (a null row is one with no violation) and returns the outcome.</summary>
+    public static async Task<ImportViolationsResponse> ImportAsync(RegulatorService.RegulatorServiceClient client, IEnumerable<RecordViolationRequest?> rows)
+    {
+        using var call = client.ImportViolations();
+        foreach (var row in rows)
+        {
+            await call.RequestStream.WriteAsync(row is null ? new ImportViolationsRequest() : new ImportViolationsRequest { Violation = row });
+        }
+
+        await call.RequestStream.CompleteAsync();
+        return await call.ResponseAsync;
+    }
+
     /// <summary>The google.rpc.BadRequest field names of an INVALID_ARGUMENT error.</summary>
     public static IReadOnlyList<string> BadFields(RpcException e)
     {

@@ -1,0 +1,97 @@
+using System.Globalization;
+using System.Text;
+using Grpc.Core;
+using WangJian.Credit.Domain;
+using WangJian.Credit.Server.Storage;
+using WangJian.Credit.V1;
+
+namespace WangJian.Credit.Server.Grpc;
+
+public sealed partial class RegulatorGrpcService
+{
+    private const string CheckTokenPrefix = "c1:";
+
+    /// <summary>The check audit log, newest first, keyed pages (a check added while paging shifts nothing).</summary>
+    public override async Task<ListChecksResponse> ListChecks(ListChecksRequest request, ServerCallContext context)
+    {
+        var errors = new List<Domain.FieldViolation>();
+        var op = string.IsNullOrWhiteSpace(request.OperatorId) ? null : RequestFields.Operator(request.OperatorId, "operator_id", errors);
+        string? agency = null;
+        if (request.AgencyCode.Trim().Length > 0)
+        {
+            agency = request.AgencyCode.Trim().ToUpperInvariant();
+            if (!Agencies.IsKnown(agency))
+            {
+                errors.Add(new("agency_code", $"unknown agency code '{(agency.Length > 16 ? agency[..16] : agency)}'; known agencies: {string.Join(", ", Agencies.All)}"));
+            }
+        }
+
+        var size = RequestFields.PageSize(request.PageSize, DefaultPageSize, MaxPageSize, errors);
+        var after = DecodeCheckToken(request.PageToken, errors);
+        RequestFields.ThrowIfAny(errors);
+
+        // The log is the server's own store, not a grain: taken from the request's services so the
+        // constructor stays the one the other RPCs share.
+        var log = context.GetHttpContext().RequestServices.GetRequiredService<CheckLog>();
+        var (checks, next) = await log.QueryAsync(op, agency, after, size);
+        var response = new ListChecksResponse();
+        response.Checks.AddRange(checks.Select(ToProto));
+        if (next is { } position)
+        {
+            response.NextPageToken = EncodeCheckToken(position);
+        }
+
+        return response;
+    }
+
+    private static CheckRecord ToProto(StoredCheck c)
+    {
+        var record = new CheckRecord
+        {
+            CheckId = c.CheckId,
+            AgencyCode = c.Agency,
+            CheckedBy = c.Principal,
+            OperatorId = c.OperatorId,
+            Matter = c.Matter,
+            Decision = ProtoMapper.ToProto(c.Decision),
+            Score = (double)c.Score,
+            Grade = ProtoMapper.ToProto(c.Grade),
+            Blacklisted = c.Blacklisted,
+            PolicyVersion = c.PolicyVersion,
+            CheckTime = ProtoMapper.ToTimestamp(c.CheckedAt),
+        };
+        record.MeasureCodes.AddRange(c.MeasureCodes);
+        return record;
+    }
+
+    private static string EncodeCheckToken(CheckPosition p) =>
+        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{CheckTokenPrefix}{p.Score.ToString("R", CultureInfo.InvariantCulture)}:{p.CheckId}"));
+
+    private static CheckPosition? DecodeCheckToken(string token, List<Domain.FieldViolation> errors)
+    {
+        if (string.IsNullOrEmpty(token))
+        {
+            return null;
+        }
+
+        try
+        {
+            var text = Encoding.UTF8.GetString(Convert.FromBase64String(token));
+            var colon = text.IndexOf(':', CheckTokenPrefix.Length);
+            if (text.StartsWith(CheckTokenPrefix, StringComparison.Ordinal)
+                && colon > CheckTokenPrefix.Length
+                && double.TryParse(text.AsSpan(CheckTokenPrefix.Length, colon - CheckTokenPrefix.Length), NumberStyles.Float, CultureInfo.InvariantCulture, out var score)
+                && double.IsFinite(score)
+                && colon + 1 < text.Length)
+            {
+                return new CheckPosition(score, text[(colon + 1)..]);
+            }
+        }
+        catch (FormatException)
+        {
+        }
+
+        errors.Add(new("page_token", "page_token is not a token this server issued"));
+        return null;
+    }
+}

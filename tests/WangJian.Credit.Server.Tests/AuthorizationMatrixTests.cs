@@ -1,0 +1,151 @@
+using Grpc.Core;
+using WangJian.Credit.V1;
+
+namespace WangJian.Credit.Server.Tests;
+
+/// <summary>
+/// Every RPC the server hosts × every kind of caller, over real gRPC: who is turned away, and how. An
+/// allowed caller is sent a valid minimal request; it may get OK or a business error, never an auth failure.
+/// (NoticeReceiverService is implemented by the agencies, not by this server.)
+/// </summary>
+[Collection(ServerCollection.Name)]
+public sealed class AuthorizationMatrixTests(ServerFixture server)
+{
+    private const string NoToken = "no-token";
+    private const string WrongToken = "wrong-token";
+
+    private static readonly string[] Callers = [NoToken, WrongToken, "regulator", "platform", "admin", "agency:NDRC"];
+
+    /// <summary>RPC → the service's allowed callers and a valid minimal call.</summary>
+    private static readonly Dictionary<string, (string[] Allowed, Func<CallInvoker, Task> Call)> Rpcs = new()
+    {
+        ["RegulatorService/RecordViolation"] = (RegulatorRoles, c => new RegulatorService.RegulatorServiceClient(c).RecordViolationAsync(Requests.Violation(TestUscc.Fresh())).ResponseAsync),
+        ["RegulatorService/RevokeViolation"] = (RegulatorRoles, c => new RegulatorService.RegulatorServiceClient(c).RevokeViolationAsync(
+            new RevokeViolationRequest { OperatorId = TestUscc.Fresh(), ViolationId = "v0000", Reason = "行政复议撤销" }).ResponseAsync),
+        ["RegulatorService/DecideRepair"] = (RegulatorRoles, c => new RegulatorService.RegulatorServiceClient(c).DecideRepairAsync(
+            new DecideRepairRequest { OperatorId = TestUscc.Fresh(), ViolationId = "v0000", Reason = "信用修复申请" }).ResponseAsync),
+        ["RegulatorService/ListViolations"] = (RegulatorRoles, c => new RegulatorService.RegulatorServiceClient(c).ListViolationsAsync(
+            new ListViolationsRequest { OperatorId = TestUscc.Fresh() }).ResponseAsync),
+        ["RegulatorService/ImportViolations"] = (RegulatorRoles, ImportNothingAsync),
+        ["RegulatorService/ListChecks"] = (RegulatorRoles, c => new RegulatorService.RegulatorServiceClient(c).ListChecksAsync(
+            new ListChecksRequest { PageSize = 1 }).ResponseAsync),
+        ["RegulatorService/OpenPunishmentCase"] = (RegulatorRoles, c => new RegulatorService.RegulatorServiceClient(c).OpenPunishmentCaseAsync(
+            new OpenPunishmentCaseRequest { OperatorId = TestUscc.Fresh(), Reason = "联合惩戒" }).ResponseAsync),
+        ["RegulatorService/ListPunishmentCases"] = (RegulatorRoles, c => new RegulatorService.RegulatorServiceClient(c).ListPunishmentCasesAsync(
+            new ListPunishmentCasesRequest { OperatorId = TestUscc.Fresh() }).ResponseAsync),
+        ["CreditService/GetCreditStatus"] = (CreditRoles, c => new CreditService.CreditServiceClient(c).GetCreditStatusAsync(
+            new GetCreditStatusRequest { OperatorId = TestUscc.Huawei }).ResponseAsync),
+        ["CreditService/BatchGetCreditStatus"] = (CreditRoles, c => new CreditService.CreditServiceClient(c).BatchGetCreditStatusAsync(
+            new BatchGetCreditStatusRequest { OperatorIds = { TestUscc.Huawei } }).ResponseAsync),
+        ["CreditService/ListBlacklist"] = (CreditRoles, c => new CreditService.CreditServiceClient(c).ListBlacklistAsync(
+            new ListBlacklistRequest { PageSize = 1 }).ResponseAsync),
+        ["CreditService/WatchCreditChanges"] = (CreditRoles, WatchBrieflyAsync),
+        ["AgencyService/CheckOperator"] = (["agency:NDRC"], c => new AgencyService.AgencyServiceClient(c).CheckOperatorAsync(
+            new CheckOperatorRequest { OperatorId = TestUscc.Huawei, Matter = "GOV_FUNDING" }).ResponseAsync),
+        ["AgencyService/ListNotices"] = (["agency:NDRC"], c => new AgencyService.AgencyServiceClient(c).ListNoticesAsync(
+            new ListNoticesRequest { PageSize = 1 }).ResponseAsync),
+        ["AgencyService/AcknowledgeNotice"] = (["agency:NDRC"], c => new AgencyService.AgencyServiceClient(c).AcknowledgeNoticeAsync(
+            new AcknowledgeNoticeRequest { NoticeId = "no-such-notice", ActionTaken = "已列入限制名单" }).ResponseAsync),
+    };
+
+    private static string[] RegulatorRoles => ["regulator", "admin"];
+
+    private static string[] CreditRoles => ["regulator", "platform", "admin", "agency:NDRC"];
+
+    public static TheoryData<string, string> Matrix()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var rpc in Rpcs.Keys)
+        {
+            foreach (var caller in Callers)
+            {
+                data.Add(rpc, caller);
+            }
+        }
+
+        return data;
+    }
+
+    [Fact]
+    public void Matrix_CoversEveryRpcOfTheProtos()
+    {
+        var declared = new[] { RegulatorService.Descriptor, CreditService.Descriptor, AgencyService.Descriptor }
+            .SelectMany(s => s.Methods.Select(m => $"{s.Name}/{m.Name}"))
+            .Order(StringComparer.Ordinal);
+        Assert.Equal(declared, Rpcs.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(Matrix))]
+    public async Task Call_ByCaller_OnlyAllowedRolesPassAuth(string rpc, string caller)
+    {
+        var (allowed, call) = Rpcs[rpc];
+        var invoker = caller switch
+        {
+            NoToken => server.As(null),
+            WrongToken => server.As(null, rawToken: "not-a-token"),
+            _ => server.As(caller),
+        };
+
+        var code = StatusCode.OK;
+        try
+        {
+            await call(invoker);
+        }
+        catch (RpcException e)
+        {
+            code = e.StatusCode;
+        }
+
+        if (caller is NoToken or WrongToken)
+        {
+            Assert.Equal(StatusCode.Unauthenticated, code);
+        }
+        else if (!allowed.Contains(caller))
+        {
+            Assert.Equal(StatusCode.PermissionDenied, code);
+        }
+        else
+        {
+            Assert.NotEqual(StatusCode.Unauthenticated, code);
+            Assert.NotEqual(StatusCode.PermissionDenied, code);
+            // The minimal requests name nothing that exists, so some RPCs answer with their business error;
+            // a watch with nothing to send runs into its deadline.
+            var accepted = rpc switch
+            {
+                "CreditService/WatchCreditChanges" => new[] { StatusCode.OK, StatusCode.DeadlineExceeded },
+                "RegulatorService/RevokeViolation" or "RegulatorService/DecideRepair" or "AgencyService/AcknowledgeNotice" => [StatusCode.NotFound],
+                "RegulatorService/OpenPunishmentCase" => [StatusCode.FailedPrecondition],
+                _ => [StatusCode.OK],
+            };
+            Assert.Contains(code, accepted);
+        }
+    }
+
+    private static async Task ImportNothingAsync(CallInvoker invoker)
+    {
+        using var call = new RegulatorService.RegulatorServiceClient(invoker).ImportViolations();
+        try
+        {
+            await call.RequestStream.CompleteAsync();
+        }
+        catch (RpcException)
+        {
+            // Refused before the stream was half-closed: ResponseAsync carries the status.
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        await call.ResponseAsync;
+    }
+
+    private static async Task WatchBrieflyAsync(CallInvoker invoker)
+    {
+        using var call = new CreditService.CreditServiceClient(invoker).WatchCreditChanges(
+            new WatchCreditChangesRequest(), deadline: DateTime.UtcNow.AddSeconds(1));
+        while (await call.ResponseStream.MoveNext(CancellationToken.None))
+        {
+        }
+    }
+}
