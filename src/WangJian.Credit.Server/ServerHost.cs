@@ -148,6 +148,7 @@ public static class ServerHost
         var app = builder.Build();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseMiddleware<MessageValidationMiddleware>();
         app.MapGrpcService<RegulatorGrpcService>();
         app.MapGrpcService<CreditGrpcService>();
         app.MapGrpcService<AgencyGrpcService>();

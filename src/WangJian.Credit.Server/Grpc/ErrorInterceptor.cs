@@ -60,6 +60,11 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
                 return null;
             case DomainValidationException v:
                 return GrpcErrors.InvalidArgument(v.Violations);
+            case Google.Protobuf.InvalidProtocolBufferException bad:
+                // A streamed message that does not parse (unary bodies are checked before this).
+                return GrpcErrors.InvalidArgument("(request)", $"a streamed message is not valid: {bad.Message}");
+            case InvalidDataException bad when context.Method.Contains("Import", StringComparison.Ordinal):
+                return GrpcErrors.InvalidArgument("(request)", $"a streamed message frame is not valid: {bad.Message}");
             case DomainPreconditionException p:
                 return GrpcErrors.FailedPrecondition(p.Message, p.Earliest);
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:

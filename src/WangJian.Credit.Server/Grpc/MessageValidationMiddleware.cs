@@ -1,0 +1,157 @@
+using System.Buffers.Binary;
+using System.Text;
+using Google.Protobuf;
+using Google.Protobuf.Reflection;
+using Google.Rpc;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace WangJian.Credit.Server.Grpc;
+
+/// <summary>
+/// Checks that the body of a unary call is one whole, well-formed protobuf message of the method's
+/// request type before grpc-dotnet sees it. grpc-dotnet answers a message it cannot parse, or a
+/// truncated frame, with UNKNOWN; a client that sent bad bytes deserves INVALID_ARGUMENT and a reason.
+/// Runs after authorization, so a bad token is still UNAUTHENTICATED whatever the body.
+/// Client-streaming calls are checked message by message in <see cref="ErrorInterceptor"/>.
+/// </summary>
+public sealed class MessageValidationMiddleware(RequestDelegate next)
+{
+    private const int MaxMessage = 4 * 1024 * 1024;
+    private static readonly Dictionary<string, MessageDescriptor> UnaryRequests = BuildMap();
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (!UnaryRequests.TryGetValue(context.Request.Path.Value ?? string.Empty, out var descriptor)
+            || context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) != true)
+        {
+            await next(context);
+            return;
+        }
+
+        context.Request.EnableBuffering(bufferThreshold: 64 * 1024, bufferLimit: MaxMessage + 64);
+        byte[] body;
+        try
+        {
+            using var copy = new MemoryStream();
+            await context.Request.Body.CopyToAsync(copy, context.RequestAborted);
+            body = copy.ToArray();
+        }
+        catch (IOException)
+        {
+            // Too large for the buffer: grpc-dotnet answers RESOURCE_EXHAUSTED itself.
+            context.Request.Body.Position = 0;
+            await next(context);
+            return;
+        }
+
+        context.Request.Body.Position = 0;
+        var problem = Check(body, descriptor, context.Request.Headers["grpc-encoding"].ToString());
+        if (problem is null)
+        {
+            await next(context);
+            return;
+        }
+
+        await RejectAsync(context, problem);
+    }
+
+    /// <summary>Null when the body is one complete message of the type; else what is wrong with it.</summary>
+    internal static string? Check(ReadOnlySpan<byte> body, MessageDescriptor descriptor, string encoding)
+    {
+        if (body.Length < 5)
+        {
+            return $"truncated gRPC frame: {body.Length} bytes, a frame has a 5-byte header";
+        }
+
+        var compressed = body[0];
+        var length = BinaryPrimitives.ReadUInt32BigEndian(body[1..5]);
+        if (compressed > 1)
+        {
+            return $"invalid gRPC frame: compression flag {compressed}";
+        }
+
+        if (length > MaxMessage)
+        {
+            return $"message of {length} bytes exceeds the {MaxMessage}-byte limit";
+        }
+
+        if (body.Length - 5 < length)
+        {
+            return $"truncated gRPC frame: header announces {length} bytes, {body.Length - 5} arrived";
+        }
+
+        if (body.Length - 5 > length)
+        {
+            return "a unary call carries exactly one message; more data followed it";
+        }
+
+        if (compressed == 1)
+        {
+            // Compressed: grpc-dotnet decompresses (or refuses an unknown encoding) and parses it.
+            return string.IsNullOrEmpty(encoding) ? "compressed message without a grpc-encoding header" : null;
+        }
+
+        try
+        {
+            descriptor.Parser.ParseFrom(body.Slice(5, (int)length));
+            return null;
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            return $"request is not a valid {descriptor.FullName}: {e.Message}";
+        }
+    }
+
+    private static async Task RejectAsync(HttpContext context, string problem)
+    {
+        var status = new Google.Rpc.Status { Code = (int)global::Grpc.Core.StatusCode.InvalidArgument, Message = problem };
+        var badRequest = new BadRequest();
+        badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = "(request)", Description = problem });
+        status.Details.Add(Google.Protobuf.WellKnownTypes.Any.Pack(badRequest));
+
+        // A trailers-only response: the status goes in the headers.
+        context.Response.StatusCode = StatusCodes.Status200OK;
+        context.Response.ContentType = "application/grpc";
+        context.Response.Headers["grpc-status"] = "3";
+        context.Response.Headers["grpc-message"] = PercentEncode(problem);
+        context.Response.Headers["grpc-status-details-bin"] = Convert.ToBase64String(status.ToByteArray()).TrimEnd('=');
+        await context.Response.CompleteAsync();
+        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+    }
+
+    /// <summary>grpc-message encoding (gRPC over HTTP/2 spec): UTF-8, with bytes outside 0x20–0x7E and '%' as %XX.</summary>
+    private static string PercentEncode(string message)
+    {
+        var sb = new StringBuilder();
+        foreach (var b in Encoding.UTF8.GetBytes(message))
+        {
+            if (b is < 0x20 or > 0x7E or (byte)'%')
+            {
+                sb.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                sb.Append((char)b);
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    private static Dictionary<string, MessageDescriptor> BuildMap()
+    {
+        var map = new Dictionary<string, MessageDescriptor>(StringComparer.Ordinal);
+        foreach (var file in new[] { V1.RegulatorReflection.Descriptor, V1.CreditReflection.Descriptor, V1.AgencyReflection.Descriptor })
+        {
+            foreach (var service in file.Services)
+            {
+                foreach (var method in service.Methods.Where(m => !m.IsClientStreaming))
+                {
+                    map[$"/{service.FullName}/{method.Name}"] = method.InputType;
+                }
+            }
+        }
+
+        return map;
+    }
+}
