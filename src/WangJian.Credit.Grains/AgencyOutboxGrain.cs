@@ -42,7 +42,13 @@ public sealed class AgencyOutboxGrain(
 
     public async Task<long> EnqueueAsync(Notice notice)
     {
+        var known = (await store.GetAsync(Agency, [notice.NoticeId])).Count > 0;
         var sequence = await store.AppendAsync(Agency, notice);
+        if (!known)
+        {
+            CreditMetrics.Enqueued(Agency, pusher.HasEndpoint(Agency));
+        }
+
         if (pusher.HasEndpoint(Agency))
         {
             // Survives deactivation and restarts; unregistered once everything is delivered.
@@ -188,6 +194,7 @@ public sealed class AgencyOutboxGrain(
                     NextAttemptAt = clock.UtcNow + backoff,
                 };
                 await store.SetDeliveryAsync(Agency, head.Sequence, failing);
+                CreditMetrics.DeliveryFailed(Agency, head.Status.State != NoticeState.Failing);
                 logger.LogWarning("Notice {Notice} to {Agency} failed (attempt {Attempts}): {Error}; next in {Backoff}", head.Notice.NoticeId, Agency, attempts, failing.LastError, backoff);
                 return backoff;
             }
@@ -201,6 +208,7 @@ public sealed class AgencyOutboxGrain(
                 DeliveredAt = clock.UtcNow,
             };
             await store.SetDeliveryAsync(Agency, head.Sequence, delivered);
+            CreditMetrics.Delivered(Agency, head.Status.State == NoticeState.Failing);
             state.State.DeliveredThrough = head.Sequence;
             await state.WriteStateAsync();
         }

@@ -62,6 +62,7 @@ public sealed class OperatorGrain(
         }
 
         var assessment = await CommitAsync(s => s.Violations.Add(candidate), ChangeCause.Recorded);
+        CreditMetrics.Recorded(policy.Offenses.TryGetValue(candidate.OffenseCode, out var offense) ? offense.Family : "UNKNOWN");
         logger.LogDebug("Recorded {ViolationId} {Offense} for {Operator}", candidate.Id, candidate.OffenseCode, OperatorId);
         return new RecordOutcome(candidate, true, assessment, null);
     }
@@ -261,6 +262,16 @@ public sealed class OperatorGrain(
 
         if (current.DiffersInGradeOrListing(previous))
         {
+            if (current.Grade != previous.Grade)
+            {
+                CreditMetrics.GradeChanged(previous.Grade, current.Grade);
+            }
+
+            if (current.Blacklisted != previous.Blacklisted)
+            {
+                CreditMetrics.Listing(current.Blacklisted);
+            }
+
             state.State.ChangeCount++;
             state.State.Outbox.Add(new CreditChange(OperatorId, state.State.ChangeCount, assessment.AsOf, cause, previous, current));
         }

@@ -39,6 +39,7 @@ public static class ServerHost
         var silo = config.GetSection(OrleansOptions.Section).Get<OrleansOptions>() ?? new OrleansOptions();
         var policyOptions = config.GetSection(PolicyOptions.Section).Get<PolicyOptions>() ?? new PolicyOptions();
         var auth = config.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
+        var observability = config.GetSection(ObservabilityOptions.Section).Get<ObservabilityOptions>() ?? new ObservabilityOptions();
 
         using var bootLoggers = LoggerFactory.Create(l => l.AddConsole().SetMinimumLevel(LogLevel.Information));
         var bootLog = bootLoggers.CreateLogger("WangJian.Credit.Server");
@@ -109,7 +110,9 @@ public static class ServerHost
                 o.CreateMultiplexer = SharedMultiplexer;
             });
             s.Services.AddSerializer(b => b.AddCreditDomainTypes());
+            Observability.AddDashboard(s, observability);
         });
+        Observability.Add(builder, observability, bootLog);
 
         var services = builder.Services;
         services.AddSingleton<IConnectionMultiplexer>(redis);
@@ -154,6 +157,7 @@ public static class ServerHost
         app.MapGrpcService<AgencyGrpcService>();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
+        Observability.Map(app, observability);
 
         app.Lifetime.ApplicationStarted.Register(() => _ = ResumeDeliveryAsync(app.Services));
         app.Lifetime.ApplicationStopped.Register(() =>

@@ -50,6 +50,7 @@ public sealed partial class AgencyGrpcService(IGrainFactory grains, CreditPolicy
             assessment.PolicyVersion,
             now);
         await checks.AppendAsync(record);
+        Grains.CreditMetrics.Checked(agency, answer.Decision);
 
         var response = new CheckOperatorResponse
         {

@@ -45,3 +45,21 @@ public sealed class PolicyOptions
     /// <summary>Path of the policy JSON; default the shipped <c>policy/policy.json</c>.</summary>
     public string? Path { get; set; }
 }
+
+/// <summary>Metrics, traces and the Orleans dashboard. Section <c>Observability</c>.</summary>
+public sealed class ObservabilityOptions
+{
+    public const string Section = "Observability";
+
+    /// <summary>Prometheus scrape endpoint (HTTP/1.1, its own port); empty disables it.</summary>
+    public string MetricsUrl { get; set; } = "http://127.0.0.1:9464/";
+
+    /// <summary>OTLP collector for traces and metrics (e.g. http://127.0.0.1:4317); empty: none.</summary>
+    public string? OtlpEndpoint { get; set; }
+
+    /// <summary>Serve the Orleans dashboard.</summary>
+    public bool Dashboard { get; set; }
+
+    /// <summary>Where the dashboard listens (HTTP/1.1), path <c>/dashboard</c>.</summary>
+    public string DashboardUrl { get; set; } = "http://127.0.0.1:8081";
+}
