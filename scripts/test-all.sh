@@ -3,8 +3,9 @@
 #   1. buf lint of protos/ (Buf STANDARD),
 #   2. dotnet test WangJian.Credit.sln (unit, rules, grain, gRPC API and crash tests),
 #   3. the independent @grpc/grpc-js end-to-end client against the built server.
-# It installs what those need (Node.js from Debian if absent, npm packages from the lockfile)
-# and ends with one line: "N passed, N failed".
+# It installs what those need (Node.js and redis-server from Debian if absent — the store-outage
+# and cluster tests start their own redis-server processes on free ports — and the npm packages
+# from the lockfile) and ends with one line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,14 @@ need_node() {
   fi
 }
 
+need_redis() {
+  if ! command -v redis-server >/dev/null && [ ! -x /usr/bin/redis-server ]; then
+    echo "== installing redis-server (Debian)"
+    apt-get update -qq && apt-get install -y -qq redis-server >/dev/null
+  fi
+}
+
+need_redis
 echo "== npm ci (tests/e2e-node: @bufbuild/buf, @grpc/grpc-js, @grpc/proto-loader)"
 need_node
 (cd tests/e2e-node && npm ci --no-audit --no-fund --loglevel=error) || { echo "npm ci failed"; exit 1; }

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Health.V1;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.Builder;
+using WangJian.Credit.Server.Auth;
+using WangJian.Credit.V1;
+using Xunit.Abstractions;
+
+namespace WangJian.Credit.Server.Tests;
+
+/// <summary>
+/// With an external Redis: the store stops for seconds during traffic. Calls fail fast with UNAVAILABLE
+/// (never hang past the deadline), health says NOT_SERVING, the server stays up and serves normally once
+/// the store is back, with no manual step; nothing acknowledged is lost.
+/// </summary>
+public sealed class StoreOutageTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string Token = "outage-test-regulator-token";
+    private readonly RedisProcess redis = new();
+    private WebApplication? app;
+    private GrpcChannel? channel;
+
+    private CallInvoker Invoker => channel!.Intercept(m =>
+    {
+        m.Add("authorization", $"Bearer {Token}");
+        return m;
+    });
+
+    public async Task InitializeAsync()
+    {
+        await redis.StartAsync();
+        app = await ServerHost.BuildAsync(
+        [
+            "--urls", "http://127.0.0.1:0",
+            "--Storage:Redis", redis.ConnectionString,
+            "--Storage:OperationTimeoutMs", "1000",
+            "--Orleans:SiloPort", "0",
+            "--Orleans:ClusterId", "outage-" + Guid.NewGuid().ToString("N")[..8],
+            "--Observability:MetricsUrl", "",
+            "--Logging:LogLevel:Default", "Warning",
+            "--Auth:Principals:0:Name", "ops",
+            "--Auth:Principals:0:Role", "admin",
+            "--Auth:Principals:0:TokenSha256", PrincipalRegistry.Hash(Token),
+        ]);
+        await app.StartAsync();
+        channel = GrpcChannel.ForAddress(app.Urls.First());
+    }
+
+    public async Task DisposeAsync()
+    {
+        channel?.Dispose();
+        if (app is not null)
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+
+        await redis.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task StoreDown_CallsFailFastWithUnavailable_ThenServeNormallyWhenBack()
+    {
+        var regulator = new RegulatorService.RegulatorServiceClient(Invoker);
+        var health = new Health.HealthClient(channel!);
+        var before = TestUscc.Fresh();
+        var kept = await regulator.RecordViolationAsync(Requests.Violation(before));
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new HealthCheckRequest())).Status);
+
+        await redis.StopAsync();
+
+        // During the outage: every write fails, quickly, with UNAVAILABLE.
+        for (var i = 0; i < 5; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            var e = await Assert.ThrowsAsync<RpcException>(() => regulator.RecordViolationAsync(
+                Requests.Violation(TestUscc.Fresh()),
+                deadline: DateTime.UtcNow.AddSeconds(10)).ResponseAsync);
+            output.WriteLine($"write during outage: {e.StatusCode} after {watch.ElapsedMilliseconds} ms");
+            Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(8), $"took {watch.Elapsed}");
+        }
+
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(new HealthCheckRequest())).Status);
+
+        await redis.StartAsync();
+
+        // Back: the same server serves normally again, without a restart.
+        RecordViolationResponse? after = null;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (after is null && DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                after = await regulator.RecordViolationAsync(Requests.Violation(TestUscc.Fresh()), deadline: DateTime.UtcNow.AddSeconds(5));
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable)
+            {
+                await Task.Delay(250);
+            }
+        }
+
+        Assert.NotNull(after);
+        Assert.True(after.Created);
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new HealthCheckRequest())).Status);
+        var list = await regulator.ListViolationsAsync(new ListViolationsRequest { OperatorId = before });
+        Assert.Equal(kept.Violation.ViolationId, Assert.Single(list.Violations).ViolationId);
+    }
+}
