@@ -12,6 +12,7 @@ public sealed class AuthTests(ServerFixture server)
         var client = new CreditService.CreditServiceClient(server.As(null));
         var e = await Assert.ThrowsAsync<RpcException>(() => client.GetCreditStatusAsync(new GetCreditStatusRequest { OperatorId = TestUscc.Huawei }).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
+        Assert.Contains("Bearer", e.Status.Detail);
     }
 
     [Fact]
@@ -30,6 +31,7 @@ public sealed class AuthTests(ServerFixture server)
         var client = new RegulatorService.RegulatorServiceClient(server.As(role));
         var e = await Assert.ThrowsAsync<RpcException>(() => client.RecordViolationAsync(Requests.Violation(TestUscc.Fresh())).ResponseAsync);
         Assert.Equal(StatusCode.PermissionDenied, e.StatusCode);
+        Assert.Contains("may not call", e.Status.Detail);
     }
 
     [Theory]

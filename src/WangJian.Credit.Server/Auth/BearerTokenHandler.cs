@@ -46,4 +46,29 @@ public sealed class BearerTokenHandler(
         var identity = new ClaimsIdentity(claims, SchemeName);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
+
+    // A gRPC client should see a gRPC status with a reason, not a bare HTTP 401/403.
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
+        WriteGrpcStatusAsync(16, string.IsNullOrEmpty(Request.Headers.Authorization)
+            ? "missing credentials: send 'authorization: Bearer <token>'"
+            : "invalid credentials: the bearer token is not known");
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        WriteGrpcStatusAsync(7, $"role '{Context.User.FindFirstValue(ClaimTypes.Role)}' may not call {Request.Path}");
+
+    private async Task WriteGrpcStatusAsync(int code, string message)
+    {
+        if (Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) != true)
+        {
+            Response.StatusCode = code == 16 ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden;
+            return;
+        }
+
+        // Trailers-only response: HTTP 200 with the status in the headers, as the gRPC spec has it.
+        Response.StatusCode = StatusCodes.Status200OK;
+        Response.ContentType = "application/grpc";
+        Response.Headers["grpc-status"] = code.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        Response.Headers["grpc-message"] = Uri.EscapeDataString(message);
+        await Response.CompleteAsync();
+    }
 }
