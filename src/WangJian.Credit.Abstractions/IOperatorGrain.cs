@@ -20,6 +20,9 @@ public interface IOperatorGrain : IGrainWithStringKey
     /// <summary>Approves repair of the listing in force, effective at <paramref name="effectiveAt"/> (default now).</summary>
     Task<CommandOutcome> RepairListingAsync(DateTimeOffset? effectiveAt, string reason, string by);
 
+    /// <summary>The assessment now with the version of the record it was computed from.</summary>
+    Task<OperatorStatus> GetStatusAsync();
+
     /// <summary>The whole history: violations with their changes, and listing repairs.</summary>
     Task<OperatorHistory> GetHistoryAsync();
 

@@ -36,6 +36,12 @@ public sealed record CommandOutcome(
         new(null, null, new CommandError(kind, message, earliest));
 }
 
+/// <summary>An assessment and the record version it comes from.</summary>
+[GenerateSerializer, Immutable, Alias("wj.OperatorStatus")]
+public sealed record OperatorStatus(
+    [property: Id(0)] Assessment Assessment,
+    [property: Id(1)] long Version);
+
 /// <summary>The result of opening a punishment case.</summary>
 [GenerateSerializer, Immutable, Alias("wj.CaseOutcome")]
 public sealed record CaseOutcome(

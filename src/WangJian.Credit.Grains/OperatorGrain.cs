@@ -131,6 +131,8 @@ public sealed class OperatorGrain(
 
     public Task<OperatorHistory> GetHistoryAsync() => Task.FromResult(History());
 
+    public Task<OperatorStatus> GetStatusAsync() => Task.FromResult(new OperatorStatus(Current(), state.State.Revision));
+
     public async Task<CaseOutcome> OpenPunishmentCaseAsync(string by, string reason)
     {
         var assessment = Current();
@@ -203,6 +205,7 @@ public sealed class OperatorGrain(
         try
         {
             await MarkIfNoticesAsync(before);
+            state.State.Revision++;
             await state.WriteStateAsync();
         }
         catch
@@ -238,6 +241,7 @@ public sealed class OperatorGrain(
         {
             state.State.NextWakeUp = assessment.NextChangeAt;
             await MarkIfNoticesAsync(null);
+            state.State.Revision++;
             await state.WriteStateAsync();
         }
 
@@ -394,6 +398,7 @@ public sealed class OperatorGrain(
         Outbox = [.. state.State.Outbox],
         Cases = [.. state.State.Cases],
         NoticeOutbox = [.. state.State.NoticeOutbox],
+        Revision = state.State.Revision,
     };
 
     private async Task SetReminderAsync(DateTimeOffset? next)

@@ -38,4 +38,8 @@ public sealed class OperatorState
     /// <summary>Notices written with the case but not yet known to be in their agencies' logs.</summary>
     [Id(7)]
     public List<Notice> NoticeOutbox { get; set; } = [];
+
+    /// <summary>Grows by one with every write of this state: the version of the operator's record.</summary>
+    [Id(8)]
+    public long Revision { get; set; }
 }

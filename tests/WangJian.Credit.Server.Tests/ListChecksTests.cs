@@ -134,6 +134,9 @@ public sealed class ListChecksTests(ServerFixture server)
         Assert.Empty(before.MeasureCodes);
         Assert.Equal("2019.1", before.PolicyVersion);
         Assert.True(before.CheckTime.ToDateTimeOffset() < after.CheckTime.ToDateTimeOffset());
+        // The record version each answer was based on: none before the violation, one write after it.
+        Assert.Equal(0, before.StatusVersion);
+        Assert.True(after.StatusVersion > before.StatusVersion);
     }
 
     [Fact]

@@ -33,7 +33,7 @@ public sealed partial class AgencyGrpcService(IGrainFactory grains, CreditPolicy
 
         RequestFields.ThrowIfAny(errors);
 
-        var assessment = await grains.GetGrain<IOperatorGrain>(op).GetAssessmentAsync(null);
+        var (assessment, version) = await grains.GetGrain<IOperatorGrain>(op).GetStatusAsync();
         var answer = PreApprovalCheck.Decide(assessment, policy, agency, matter);
         var now = time.GetUtcNow();
         var record = new StoredCheck(
@@ -48,7 +48,8 @@ public sealed partial class AgencyGrpcService(IGrainFactory grains, CreditPolicy
             assessment.Grade,
             assessment.Blacklisted,
             assessment.PolicyVersion,
-            now);
+            now,
+            version);
         await checks.AppendAsync(record);
         Grains.CreditMetrics.Checked(agency, answer.Decision);
 
@@ -58,6 +59,7 @@ public sealed partial class AgencyGrpcService(IGrainFactory grains, CreditPolicy
             CheckId = record.CheckId,
             CheckTime = ProtoMapper.ToTimestamp(now),
             Status = ProtoMapper.ToProto(assessment, policy),
+            StatusVersion = version,
         };
         response.Measures.AddRange(answer.Measures.Select(m => new V1.AppliedMeasure
         {

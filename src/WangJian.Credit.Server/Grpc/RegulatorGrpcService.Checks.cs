@@ -59,6 +59,7 @@ public sealed partial class RegulatorGrpcService
             Blacklisted = c.Blacklisted,
             PolicyVersion = c.PolicyVersion,
             CheckTime = ProtoMapper.ToTimestamp(c.CheckedAt),
+            StatusVersion = c.StatusVersion,
         };
         record.MeasureCodes.AddRange(c.MeasureCodes);
         return record;

@@ -19,7 +19,8 @@ public sealed record StoredCheck(
     Grade Grade,
     bool Blacklisted,
     string PolicyVersion,
-    DateTimeOffset CheckedAt);
+    DateTimeOffset CheckedAt,
+    long StatusVersion = 0);
 
 /// <summary>
 /// The audit log of checks, in the store: the record under its id, and its id in time-ordered sorted
