@@ -93,6 +93,16 @@ public static class ServerHost
                 o.ServiceId = clusterOptions.ServiceId;
             });
             s.ConfigureEndpoints(IPAddress.Parse(silo.AdvertisedIp), siloPort, gatewayPort: 0, listenOnAnyHostAddress: silo.AdvertisedIp != "127.0.0.1");
+
+            // A dead silo is declared dead after NumMissedProbesLimit probes of ProbeTimeout each (about
+            // 6 s here, Orleans' default is 15 s or more); any ClusterMembershipOptions field can be set
+            // under Orleans:Membership.
+            s.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = TimeSpan.FromSeconds(2);
+                o.NumMissedProbesLimit = 3;
+            });
+            s.Configure<ClusterMembershipOptions>(config.GetSection("Orleans:Membership"));
             s.UseRedisClustering((RedisClusteringOptions o) =>
             {
                 o.ConfigurationOptions = redisOptions;

@@ -38,6 +38,13 @@ public sealed class ServerProcess : IAsyncDisposable
         });
     }
 
+    /// <summary>Calls with a given bearer token (servers on Redis have configured principals, no dev tokens).</summary>
+    public CallInvoker WithToken(string token) => Channel.Intercept(m =>
+    {
+        m.Add("authorization", $"Bearer {token}");
+        return m;
+    });
+
     public static string ServerDll()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
