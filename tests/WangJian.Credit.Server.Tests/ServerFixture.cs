@@ -19,6 +19,9 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public GrpcChannel Channel { get; private set; } = null!;
 
+    /// <summary>http://127.0.0.1:port of the server.</summary>
+    public string Address { get; private set; } = "";
+
     public IReadOnlyDictionary<string, string> Tokens { get; private set; } = new Dictionary<string, string>();
 
     public RegulatorService.RegulatorServiceClient Regulator => new(Channel.Intercept(WithToken("regulator")));
@@ -42,7 +45,8 @@ public sealed class ServerFixture : IAsyncLifetime
             "--Logging:LogLevel:Default", "Warning",
         ]);
         await app.StartAsync();
-        Channel = GrpcChannel.ForAddress(app.Urls.First());
+        Address = app.Urls.First();
+        Channel = GrpcChannel.ForAddress(Address);
         Tokens = JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(Path.Combine(DataDir, "dev-tokens.json")))!;
     }
 
