@@ -5,20 +5,13 @@ namespace WangJian.Credit.Server.Tests;
 /// <summary>The change feed's cursor survives a kill -9 of the server.</summary>
 public sealed class ChangeFeedRestartTests : IAsyncLifetime
 {
-    private readonly string dataDir = Path.Combine(Path.GetTempPath(), "wj-credit-feed", Guid.NewGuid().ToString("N"));
+    private readonly TempDir dataDir = new("feed");
 
     public Task InitializeAsync() => Task.CompletedTask;
 
     public Task DisposeAsync()
     {
-        try
-        {
-            Directory.Delete(dataDir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-
+        dataDir.Dispose();
         return Task.CompletedTask;
     }
 
@@ -27,7 +20,7 @@ public sealed class ChangeFeedRestartTests : IAsyncLifetime
     {
         string a = TestUscc.Fresh(), b = TestUscc.Fresh(), c = TestUscc.Fresh();
         string cursor;
-        await using (var server = await ServerProcess.StartAsync(dataDir))
+        await using (var server = await ServerProcess.StartAsync(dataDir.Path))
         {
             var regulator = new RegulatorService.RegulatorServiceClient(server.As("regulator"));
             var credit = new CreditService.CreditServiceClient(server.As("platform"));
@@ -38,7 +31,7 @@ public sealed class ChangeFeedRestartTests : IAsyncLifetime
             await server.KillHardAsync();
         }
 
-        await using (var restarted = await ServerProcess.StartAsync(dataDir))
+        await using (var restarted = await ServerProcess.StartAsync(dataDir.Path))
         {
             var regulator = new RegulatorService.RegulatorServiceClient(restarted.As("regulator"));
             var credit = new CreditService.CreditServiceClient(restarted.As("platform"));

@@ -5,20 +5,13 @@ namespace WangJian.Credit.Server.Tests;
 /// <summary>An acknowledged write survives kill -9 of the whole server, embedded store included.</summary>
 public sealed class CrashRecoveryTests : IAsyncLifetime
 {
-    private readonly string dataDir = Path.Combine(Path.GetTempPath(), "wj-credit-crash", Guid.NewGuid().ToString("N"));
+    private readonly TempDir dataDir = new("crash");
 
     public Task InitializeAsync() => Task.CompletedTask;
 
     public Task DisposeAsync()
     {
-        try
-        {
-            Directory.Delete(dataDir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-
+        dataDir.Dispose();
         return Task.CompletedTask;
     }
 
@@ -29,7 +22,7 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
         var scores = new Dictionary<string, double>();
         var operators = Enumerable.Range(0, 20).Select(_ => TestUscc.Fresh()).ToArray();
 
-        await using (var server = await ServerProcess.StartAsync(dataDir))
+        await using (var server = await ServerProcess.StartAsync(dataDir.Path))
         {
             var regulator = new RegulatorService.RegulatorServiceClient(server.As("regulator"));
             var offenses = new[] { "FAKE_TRANSACTION", "PRICE_FRAUD", "FALSE_AD_HEALTH", "RETURN_REFUSAL" };
@@ -53,7 +46,7 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
             await server.KillHardAsync();
         }
 
-        await using (var restarted = await ServerProcess.StartAsync(dataDir))
+        await using (var restarted = await ServerProcess.StartAsync(dataDir.Path))
         {
             var regulator = new RegulatorService.RegulatorServiceClient(restarted.As("regulator"));
             var credit = new CreditService.CreditServiceClient(restarted.As("platform"));

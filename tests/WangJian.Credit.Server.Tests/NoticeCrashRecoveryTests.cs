@@ -5,7 +5,7 @@ namespace WangJian.Credit.Server.Tests;
 /// <summary>Notices pending when the server is killed (-9) are delivered after it restarts; none is lost.</summary>
 public sealed class NoticeCrashRecoveryTests : IAsyncLifetime
 {
-    private readonly string dataDir = Path.Combine(Path.GetTempPath(), "wj-credit-ncr", Guid.NewGuid().ToString("N"));
+    private readonly TempDir dataDir = new("ncr");
     private readonly AgencyReceiver ndrc = new("NDRC");
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -13,13 +13,7 @@ public sealed class NoticeCrashRecoveryTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await ndrc.DisposeAsync();
-        try
-        {
-            Directory.Delete(dataDir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
+        dataDir.Dispose();
     }
 
     [Fact]
@@ -34,7 +28,7 @@ public sealed class NoticeCrashRecoveryTests : IAsyncLifetime
             "--Delivery:BreakMs", "500",
         ];
         string failing = TestUscc.Fresh(), fresh = TestUscc.Fresh();
-        await using (var server = await ServerProcess.StartAsync(dataDir, args))
+        await using (var server = await ServerProcess.StartAsync(dataDir.Path, args))
         {
             var regulator = new RegulatorService.RegulatorServiceClient(server.As("regulator"));
 
@@ -58,7 +52,7 @@ public sealed class NoticeCrashRecoveryTests : IAsyncLifetime
         }
 
         await ndrc.StartAsync();
-        await using (var restarted = await ServerProcess.StartAsync(dataDir, args))
+        await using (var restarted = await ServerProcess.StartAsync(dataDir.Path, args))
         {
             var deadline = DateTime.UtcNow.AddSeconds(60);
             while (DateTime.UtcNow < deadline && ndrc.Applied.Count < 6)

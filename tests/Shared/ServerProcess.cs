@@ -4,11 +4,11 @@ using System.Text.Json;
 using Grpc.Core;
 using Grpc.Net.Client;
 
-namespace WangJian.Credit.Server.Tests;
+namespace WangJian.Credit.Testing;
 
 /// <summary>
 /// The server as its own OS process (the same build the README runs), so a test can kill it with
-/// SIGKILL and start it again on the same data directory.
+/// SIGKILL and start it again on the same data directory. Shared by the test projects (linked).
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
@@ -45,7 +45,7 @@ public sealed class ServerProcess : IAsyncDisposable
         return m;
     });
 
-    public static string ServerDll()
+    public static string RepositoryRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "WangJian.Credit.sln")))
@@ -53,10 +53,12 @@ public sealed class ServerProcess : IAsyncDisposable
             dir = dir.Parent;
         }
 
-        if (dir is null)
-        {
-            throw new InvalidOperationException("repository root (WangJian.Credit.sln) not found above " + AppContext.BaseDirectory);
-        }
+        return dir?.FullName ?? throw new InvalidOperationException("repository root (WangJian.Credit.sln) not found above " + AppContext.BaseDirectory);
+    }
+
+    public static string ServerDll()
+    {
+        var dir = new DirectoryInfo(RepositoryRoot());
 
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
         var dll = Path.Combine(dir.FullName, "src", "WangJian.Credit.Server", "bin", configuration, "net10.0", "WangJian.Credit.Server.dll");
