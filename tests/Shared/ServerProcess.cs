@@ -75,7 +75,14 @@ public sealed class ServerProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { dll, "--urls", "http://127.0.0.1:0", "--Storage:DataDir", dataDir, "--Orleans:SiloPort", "0" }.Concat(extraArgs))
+        // Test servers run side by side: no shared default metrics port unless a test asks for one.
+        var defaults = new List<string> { dll, "--urls", "http://127.0.0.1:0", "--Storage:DataDir", dataDir, "--Orleans:SiloPort", "0" };
+        if (!extraArgs.Any(a => a.StartsWith("--Observability:MetricsUrl", StringComparison.Ordinal)))
+        {
+            defaults.Add("--Observability:MetricsUrl=");
+        }
+
+        foreach (var a in defaults.Concat(extraArgs))
         {
             psi.ArgumentList.Add(a);
         }

@@ -57,6 +57,7 @@ public sealed class JointPunishmentTests(ITestOutputHelper output) : IAsyncLifet
             "--urls", "http://127.0.0.1:0",
             "--Storage:DataDir", dataDir,
             "--Orleans:SiloPort", "0",
+            "--Observability:MetricsUrl", "",
             "--Logging:LogLevel:Default", "Warning",
             "--Delivery:AttemptTimeoutMs", "600",
             "--Delivery:Retries", "1",

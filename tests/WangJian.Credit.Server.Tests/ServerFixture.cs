@@ -42,6 +42,7 @@ public sealed class ServerFixture : IAsyncLifetime
             "--urls", "http://127.0.0.1:0",
             "--Storage:DataDir", DataDir,
             "--Orleans:SiloPort", "0",
+            "--Observability:MetricsUrl", "",
             "--Logging:LogLevel:Default", "Warning",
         ]);
         await app.StartAsync();

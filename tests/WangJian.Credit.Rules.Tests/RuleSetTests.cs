@@ -1,0 +1,88 @@
+using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
+using NRules.Fluent;
+using NRules.RuleModel;
+
+namespace WangJian.Credit.Rules.Tests;
+
+public partial class RuleSetTests
+{
+    private static readonly IReadOnlyList<IRuleDefinition> Definitions = LoadDefinitions();
+
+    [Fact]
+    public void Rules_EveryRule_HasNameDescriptionAndTag()
+    {
+        Assert.NotEmpty(Definitions);
+        Assert.All(Definitions, r =>
+        {
+            Assert.Matches("^[A-Z][A-Z0-9_]+$", r.Name);
+            Assert.False(string.IsNullOrWhiteSpace(r.Description), r.Name);
+            Assert.NotEmpty(r.Tags);
+        });
+    }
+
+    [Fact]
+    public void Rules_Names_Unique()
+    {
+        Assert.Equal(Definitions.Count, Definitions.Select(r => r.Name).Distinct(StringComparer.Ordinal).Count());
+    }
+
+    [Theory]
+    [InlineData("FAKE_REVIEW", "FAKE_REVIEW_REPEAT")]
+    [InlineData("FALSE_ADVERTISING", "FALSE_ADVERTISING_REPEAT")]
+    [InlineData("PRICING", "PRICING_REPEAT")]
+    [InlineData("GENERIC", "GENERIC_REPEAT")]
+    public void Rules_RepeatFamilies_HaveTaggedRule(string tag, string name)
+    {
+        var rule = Assert.Single(Definitions, r => r.Name == name);
+        Assert.Contains(tag, rule.Tags);
+        Assert.Contains("REPEAT", rule.Tags);
+    }
+
+    [Fact]
+    public void Rules_DeductionComponents_FireBeforeDeductionsBeforeListingBeforeScore()
+    {
+        int P(string name) => Definitions.Single(r => r.Name == name).Priority;
+
+        Assert.True(P("HEAVIER_PENALTY") > P("FULL_WEIGHT_DEDUCTION"));
+        Assert.True(P("GENERIC_REPEAT") > P("HALF_WEIGHT_DEDUCTION"));
+        Assert.True(P("LIFE_AND_HEALTH_AGGRAVATION") > P("MINOR_DEDUCTION"));
+        Assert.True(P("LISTABLE_HEAVIER_PENALTY") > P("LISTING_REPAIR"));
+        Assert.True(P("LISTING_REPAIR") > P("LISTING_RUN"));
+        Assert.True(P("LISTING_RUN") > P("SCORE_AND_GRADE"));
+        Assert.True(P("SCORE_AND_GRADE") > P("LISTED_GRADE_D"));
+    }
+
+    [Fact]
+    public void RulesFolder_EachFile_DeclaresExactlyOneRuleNamedLikeTheFile()
+    {
+        var folder = Path.GetFullPath(Path.Combine(SourceDirectory(), "..", "..", "rules", "WangJian.Credit.Rules", "Rules"));
+        var files = Directory.GetFiles(folder, "*.cs");
+
+        Assert.Equal(Definitions.Count, files.Length);
+        Assert.All(files, file =>
+        {
+            var classes = RuleClass().Matches(File.ReadAllText(file));
+            var only = Assert.Single(classes);
+            Assert.Equal(Path.GetFileNameWithoutExtension(file), only.Groups[1].Value);
+        });
+    }
+
+    [Fact]
+    public void SessionFactory_Compiled_SharedAcrossScorers()
+    {
+        Assert.Same(NRulesCreditScorer.SessionFactory, NRulesCreditScorer.SessionFactory);
+    }
+
+    private static List<IRuleDefinition> LoadDefinitions()
+    {
+        var repository = new RuleRepository();
+        repository.Load(x => x.From(typeof(NRulesCreditScorer).Assembly));
+        return repository.GetRuleSets().SelectMany(s => s.Rules).ToList();
+    }
+
+    private static string SourceDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
+
+    [GeneratedRegex(@"class\s+(\w+)\s*:\s*Rule\b")]
+    private static partial Regex RuleClass();
+}
