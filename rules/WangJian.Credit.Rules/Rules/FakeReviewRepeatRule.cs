@@ -1,0 +1,33 @@
+using NRules.Fluent.Dsl;
+using WangJian.Credit.Rules.Facts;
+using WangJian.Credit.Rules.Scoring;
+
+namespace WangJian.Credit.Rules.Rules;
+
+[Name(Id)]
+[Description("Repeat multiplier for the FAKE_REVIEW family — 虚构交易、刷单、编造评价 (ECL 17; AUCL 8): the active violations of the family decided in (m(T, −window), T], in decided_at order, get the policy's 1st, 2nd, 3rd-and-later multipliers (DOMAIN.md §4.3).")]
+[Tag("FAKE_REVIEW")]
+[Tag("REPEAT")]
+[Tag("DEDUCTION_COMPONENT")]
+[Priority(Stages.Repeat)]
+public sealed class FakeReviewRepeatRule : Rule
+{
+    public const string Id = "FAKE_REVIEW_REPEAT";
+
+    public override void Define()
+    {
+        AsOfFact asOf = null!;
+        PolicyFact policy = null!;
+        Scorecard card = null!;
+        FamilyFact family = null!;
+
+        When()
+            .Match(() => asOf)
+            .Match(() => policy)
+            .Match(() => card)
+            .Match(() => family, f => f.Family == Families.FakeReview);
+
+        Then()
+            .Do(_ => RepeatCounting.Apply(family, asOf, policy, card, Id));
+    }
+}
