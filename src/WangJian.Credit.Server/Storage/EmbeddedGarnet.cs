@@ -6,7 +6,7 @@ namespace WangJian.Credit.Server.Storage;
 
 /// <summary>
 /// Garnet in this process, so that one command runs the service on a bare machine. AOF is committed
-/// on every write (<c>--aof-commit-freq 0</c>) and replayed on start (<c>--recover</c>): a write the
+/// on every write before the reply (<c>--aof-commit-freq 0 --aof-commit-wait</c>) and replayed on start (<c>--recover</c>): a write the
 /// server acknowledged survives <c>kill -9</c>. A lock file keeps two servers off one data dir.
 /// </summary>
 public sealed class EmbeddedGarnet : IDisposable
@@ -53,7 +53,10 @@ public sealed class EmbeddedGarnet : IDisposable
             "--storage-tier", "--device-type", "RandomAccess",
             "--logdir", Path.Combine(storeDir, "log"),
             "--checkpointdir", Path.Combine(storeDir, "checkpoints"),
-            "--aof", "--aof-commit-freq", "0", "--recover",
+            // Commit the AOF on every write AND answer only after the commit: without --aof-commit-wait a
+            // reply can overtake its log write, and kill -9 at that moment loses an acknowledged write
+            // (seen in CrashRecoveryTests). A killed process's written file data survives in the OS.
+            "--aof", "--aof-commit-freq", "0", "--aof-commit-wait", "--recover",
             // Orleans' Redis storage and our own indexes run Lua scripts.
             "--lua",
             "--memory", "1g",
