@@ -201,6 +201,14 @@ public sealed class OperatorGrain(
         cached = null;
         var assessment = Current();
         state.State.NextWakeUp = assessment.NextChangeAt;
+        // Only an earlier wake-up moves the reminder (a reminder write per record otherwise): a later
+        // one is served by the reminder already set, which fires early, reassesses and re-arms.
+        var rearm = NeedsEarlierReminder(assessment.NextChangeAt);
+        if (rearm)
+        {
+            state.State.ReminderAt = ReminderDueAt(assessment.NextChangeAt);
+        }
+
         Note(assessment, cause);
         try
         {
@@ -215,7 +223,7 @@ public sealed class OperatorGrain(
             throw;
         }
 
-        if (assessment.NextChangeAt != before.NextWakeUp)
+        if (rearm)
         {
             await SetReminderAsync(assessment.NextChangeAt);
         }
@@ -231,10 +239,13 @@ public sealed class OperatorGrain(
         var changed = Note(assessment, cause);
         var wakeChanged = state.State.NextWakeUp != assessment.NextChangeAt;
 
-        // Always re-arm after a tick: a capped due time may have fired before the instant it stands for.
-        if (rearm || wakeChanged)
+        // Always re-arm after a tick: a capped due time, or one set for an earlier wake-up, may have fired
+        // before the instant the assessment next changes.
+        rearm = rearm || NeedsEarlierReminder(assessment.NextChangeAt);
+        if (rearm)
         {
             await SetReminderAsync(assessment.NextChangeAt);
+            state.State.ReminderAt = ReminderDueAt(assessment.NextChangeAt);
         }
 
         if (changed || wakeChanged)
@@ -399,15 +410,28 @@ public sealed class OperatorGrain(
         Cases = [.. state.State.Cases],
         NoticeOutbox = [.. state.State.NoticeOutbox],
         Revision = state.State.Revision,
+        ReminderAt = state.State.ReminderAt,
     };
+
+    /// <summary>
+    /// Whether the reminder must move: a wake-up due before the registered reminder, or none known. A due
+    /// instant already past counts as unknown: the reminder has fired and been re-armed since (a tick
+    /// updates ReminderAt in memory only, and the activation may have gone before the next write).
+    /// </summary>
+    private bool NeedsEarlierReminder(DateTimeOffset? next) =>
+        next is { } at && (state.State.ReminderAt is not { } due || due <= clock.UtcNow || ReminderDueAt(at) < due);
+
+    /// <summary>The instant a reminder registered now for <paramref name="next"/> fires (credit time).</summary>
+    private DateTimeOffset? ReminderDueAt(DateTimeOffset? next) =>
+        next is { } at ? clock.UtcNow + Clamp(at - clock.UtcNow) : null;
+
+    private static TimeSpan Clamp(TimeSpan due) => due < TimeSpan.Zero ? TimeSpan.Zero : due > MaxReminderDue ? MaxReminderDue : due;
 
     private async Task SetReminderAsync(DateTimeOffset? next)
     {
         if (next is { } at)
         {
-            var due = at - clock.UtcNow;
-            due = due < TimeSpan.Zero ? TimeSpan.Zero : due > MaxReminderDue ? MaxReminderDue : due;
-            await this.RegisterOrUpdateReminder(NextChangeReminder, due, ReminderPeriod);
+            await this.RegisterOrUpdateReminder(NextChangeReminder, Clamp(at - clock.UtcNow), ReminderPeriod);
         }
         else if (await this.GetReminder(NextChangeReminder) is { } reminder)
         {

@@ -42,4 +42,11 @@ public sealed class OperatorState
     /// <summary>Grows by one with every write of this state: the version of the operator's record.</summary>
     [Id(8)]
     public long Revision { get; set; }
+
+    /// <summary>
+    /// When the registered reminder is due (capped at <c>MaxReminderDue</c>), or null when none is known.
+    /// A later <see cref="NextWakeUp"/> leaves it as it is: it fires early, reassesses and re-arms.
+    /// </summary>
+    [Id(9)]
+    public DateTimeOffset? ReminderAt { get; set; }
 }

@@ -103,6 +103,20 @@ public static class ServerHost
                 o.NumMissedProbesLimit = 3;
             });
             s.Configure<ClusterMembershipOptions>(config.GetSection("Orleans:Membership"));
+
+            // What bounds memory with many more operators than fit: an operator idle for CollectionAge
+            // (Orleans:Collection:CollectionAgeMinutes, default 10) is deactivated, its state stays in the
+            // store; and above MemoryUsageLimitPercentage of the memory available to the process Orleans
+            // sheds the least recently used activations down to MemoryUsageTargetPercentage. Any
+            // GrainCollectionOptions field can be set under Orleans:Collection (benchmarks/README.md).
+            s.Configure<GrainCollectionOptions>(o =>
+            {
+                o.CollectionAge = TimeSpan.FromMinutes(config.GetValue("Orleans:Collection:CollectionAgeMinutes", 10.0));
+                o.EnableActivationSheddingOnMemoryPressure = true;
+                o.MemoryUsageLimitPercentage = 80;
+                o.MemoryUsageTargetPercentage = 70;
+            });
+            s.Configure<GrainCollectionOptions>(config.GetSection("Orleans:Collection"));
             s.UseRedisClustering((RedisClusteringOptions o) =>
             {
                 o.ConfigurationOptions = redisOptions;

@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# The speed of the real server next to the bare grpc-dotnet server (the limit of the stack), all in one run
+# on this machine; see benchmarks/README.md for what each number means and the latest results.
+#
+#   bash benchmarks/run.sh
+#
+# Settings (environment):
+#   DURATION=20        seconds of each h2load measurement (after WARMUP=10 seconds of warm-up: tiered JIT)
+#   CLIENTS=4 STREAMS=16   h2load connections and streams per connection (64 concurrent streams)
+#   WRITES_DURATION=20 seconds of RecordViolation load; WRITES_CONCURRENCY=64
+#   IMPORT_ROWS=200000 rows of the ImportViolations run; IMPORT_OPERATORS=10000
+#   SCALE_N=200000     operators of the scale run (the goal is 1,000,000: SCALE_N=1000000 takes a few
+#                      minutes more and about 10 GiB); SCALE_N=0 skips it
+#   SKIP_READS=1 SKIP_WRITES=1 SKIP_IMPORT=1 to leave a part out
+#   OUT=dir            where logs and summary.md go (default a fresh /tmp/wj-bench.*)
+set -euo pipefail
+# Failures inside $(...) (a probe that fails) must stop the run too.
+shopt -s inherit_errexit
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+DURATION=${DURATION:-20}
+WARMUP=${WARMUP:-10}
+CLIENTS=${CLIENTS:-4}
+STREAMS=${STREAMS:-16}
+WRITES_DURATION=${WRITES_DURATION:-20}
+WRITES_CONCURRENCY=${WRITES_CONCURRENCY:-64}
+IMPORT_ROWS=${IMPORT_ROWS:-200000}
+IMPORT_OPERATORS=${IMPORT_OPERATORS:-10000}
+SCALE_N=${SCALE_N:-200000}
+OUT=${OUT:-$(mktemp -d /tmp/wj-bench.XXXXXX)}
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+summary="$OUT/summary.md"
+: >"$summary"
+
+say() { echo "== $*" >&2; }
+note() { echo "$*" | tee -a "$summary"; }
+
+if ! command -v h2load >/dev/null; then
+  say "installing h2load (Debian nghttp2-client)"
+  apt-get update -qq && apt-get install -y -qq nghttp2-client >/dev/null
+fi
+
+say "building (Release)"
+for p in src/WangJian.Credit.Server benchmarks/WangJian.Credit.BareServer benchmarks/WangJian.Credit.LoadGen; do
+  dotnet build "$root/$p" -c Release -v q -nologo >"$OUT/build.log" 2>&1 || { cat "$OUT/build.log"; exit 1; }
+done
+server_dll="$root/src/WangJian.Credit.Server/bin/Release/net10.0/WangJian.Credit.Server.dll"
+bare_dll="$root/benchmarks/WangJian.Credit.BareServer/bin/Release/net10.0/WangJian.Credit.BareServer.dll"
+loadgen() { dotnet "$root/benchmarks/WangJian.Credit.LoadGen/bin/Release/net10.0/WangJian.Credit.LoadGen.dll" "$@"; }
+
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# start NAME LOG DLL ARGS...: starts a server on a free loopback port, waits for its "listening on" line,
+# and sets $pid and $url.
+start() {
+  local name=$1 log=$2 dll=$3
+  shift 3
+  (cd "$(dirname "$dll")" && exec dotnet "$dll" --urls http://127.0.0.1:0 "$@") >"$log" 2>&1 &
+  pid=$!
+  pids+=("$pid")
+  local t0=$SECONDS
+  until grep -q "listening on " "$log"; do
+    if ! kill -0 "$pid" 2>/dev/null; then cat "$log"; echo "$name exited" >&2; exit 1; fi
+    if ((SECONDS - t0 > 600)); then cat "$log"; echo "$name did not start" >&2; exit 1; fi
+    sleep 0.2
+  done
+  url=$(grep -o "listening on http://[0-9.:]*" "$log" | head -1 | sed 's/listening on //')
+  say "$name: $url (pid $pid, ready in $((SECONDS - t0)) s)"
+}
+
+stop() {
+  kill "$1" 2>/dev/null || true
+  while kill -0 "$1" 2>/dev/null; do sleep 0.2; done
+}
+
+real_args() {
+  echo --Storage:DataDir "$1" --Orleans:SiloPort 0 --Observability:MetricsUrl= --Logging:LogLevel:Default Warning
+}
+
+# p50 and p99 in ms of an h2load --log-file (third column: microseconds until the end of the response)
+percentiles() {
+  awk '$2 == 200 { print $3 }' "$1" | sort -n | awk '
+    { v[NR] = $1 }
+    END {
+      if (NR == 0) { print "- -"; exit }
+      i50 = int(NR * 0.50 + 0.999999); i99 = int(NR * 0.99 + 0.999999)
+      printf "%.2f %.2f\n", v[i50] / 1000, v[i99] / 1000
+    }'
+}
+
+# h2 NAME BASEURL PATH BODY [TOKEN]: probe once (grpc-status 0), then h2load; prints "rps p50 p99"
+h2() {
+  local name=$1 base=$2 path=$3 body=$4 token=${5:-}
+  local auth=()
+  [[ -n $token ]] && auth=(-H "authorization: Bearer $token")
+  loadgen probe --url "$base$path" --body "$body" ${token:+--token "$token"} >&2 || return 1
+  h2load -c "$CLIENTS" -m "$STREAMS" -D "$DURATION" --warm-up-time="$WARMUP" \
+    -H 'content-type: application/grpc' -H 'te: trailers' "${auth[@]}" \
+    -d "$body" --log-file="$OUT/$name.log" "$base$path" >"$OUT/$name.out"
+  local rps failed
+  rps=$(awk '/^finished in/ { gsub(",", "", $4); print $4 }' "$OUT/$name.out")
+  # requests: N total, N started, N done, N succeeded, N failed, N errored, N timeout
+  failed=$(awk '/^requests:/ { print $10 + $12 + $14 }' "$OUT/$name.out")
+  [[ $failed == 0 ]] || { cat "$OUT/$name.out" >&2; echo "$name: $failed failed requests" >&2; exit 1; }
+  echo "$rps $(percentiles "$OUT/$name.log")"
+}
+
+note "# WangJian.Credit benchmarks, $(date -u +%Y-%m-%dT%H:%MZ)"
+note ""
+note "$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(dotnet --version) SDK; h2load -c $CLIENTS -m $STREAMS ($((CLIENTS * STREAMS)) streams), ${DURATION} s each after ${WARMUP} s warm-up"
+note ""
+
+data="$OUT/data"
+if [[ ${SKIP_READS:-} != 1 || ${SKIP_WRITES:-} != 1 || ${SKIP_IMPORT:-} != 1 ]]; then
+  # shellcheck disable=SC2046
+  start server "$OUT/server.log" "$server_dll" $(real_args "$data")
+  real=$url
+  real_pid=$pid
+  tokens="$data/dev-tokens.json"
+fi
+
+if [[ ${SKIP_READS:-} != 1 ]]; then
+  start bare "$OUT/bare.log" "$bare_dll"
+  bare=$url
+  say "seeding"
+  loadgen seed --server "$real" --tokens "$tokens" --histories 1000 | tee -a "$OUT/seed.out" >&2
+  loadgen bodies --out "$OUT/bodies" >&2
+  token() { awk -v k="\"$1\"" -F'"' '$0 ~ k { print $4 }' "$tokens"; }
+  agency=$(token agency:NDRC)
+  platform=$(token platform)
+  check=/wangjian.credit.v1.AgencyService/CheckOperator
+  status=/wangjian.credit.v1.CreditService/GetCreditStatus
+  batch=/wangjian.credit.v1.CreditService/BatchGetCreditStatus
+
+  declare -A rps p50 p99
+  run() {
+    say "h2load $1"
+    local line
+    line=$(h2 "$@")
+    read -r rps[$1] p50[$1] p99[$1] <<<"$line"
+  }
+  run bare-check "$bare" $check "$OUT/bodies/check-clean.bin"
+  run bare-status "$bare" $status "$OUT/bodies/status.bin"
+  run bare-batch "$bare" $batch "$OUT/bodies/batch.bin"
+  run check-clean "$real" $check "$OUT/bodies/check-clean.bin" "$agency"
+  run check-listed "$real" $check "$OUT/bodies/check-listed.bin" "$agency"
+  run status "$real" $status "$OUT/bodies/status.bin" "$platform"
+  run batch "$real" $batch "$OUT/bodies/batch.bin" "$platform"
+
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+  note "| call | req/s | p50 ms | p99 ms | × bare |"
+  note "|---|---:|---:|---:|---:|"
+  note "| bare CheckOperator (constant) | ${rps[bare-check]} | ${p50[bare-check]} | ${p99[bare-check]} | 1 |"
+  note "| bare GetCreditStatus (constant) | ${rps[bare-status]} | ${p50[bare-status]} | ${p99[bare-status]} | 1 |"
+  note "| bare BatchGetCreditStatus ×100 (constant) | ${rps[bare-batch]} | ${p50[bare-batch]} | ${p99[bare-batch]} | 1 |"
+  note "| CheckOperator, clean operator | ${rps[check-clean]} | ${p50[check-clean]} | ${p99[check-clean]} | $(ratio "${rps[check-clean]}" "${rps[bare-check]}") |"
+  note "| CheckOperator, listed operator | ${rps[check-listed]} | ${p50[check-listed]} | ${p99[check-listed]} | $(ratio "${rps[check-listed]}" "${rps[bare-check]}") |"
+  note "| GetCreditStatus (2 violations) | ${rps[status]} | ${p50[status]} | ${p99[status]} | $(ratio "${rps[status]}" "${rps[bare-status]}") |"
+  note "| BatchGetCreditStatus of 100 | ${rps[batch]} | ${p50[batch]} | ${p99[batch]} | $(ratio "${rps[batch]}" "${rps[bare-batch]}") |"
+  note ""
+  stop "$pid"
+fi
+
+if [[ ${SKIP_WRITES:-} != 1 ]]; then
+  say "writes"
+  loadgen writes --server "$real" --tokens "$tokens" --duration "$WRITES_DURATION" --warmup 10 --concurrency "$WRITES_CONCURRENCY" | tee "$OUT/writes.out" >&2
+  note "- $(cat "$OUT/writes.out")"
+fi
+
+if [[ ${SKIP_IMPORT:-} != 1 ]]; then
+  say "import"
+  loadgen import --server "$real" --tokens "$tokens" --rows "$IMPORT_ROWS" --operators "$IMPORT_OPERATORS" | tee "$OUT/import.out" >&2
+  note "- $(cat "$OUT/import.out")"
+fi
+
+if [[ -n ${real_pid:-} ]]; then
+  note "- server RSS after the runs above: $(awk '/VmRSS/ { printf "%.0f MiB", $2 / 1024 }' "/proc/$real_pid/status")"
+  stop "$real_pid"
+fi
+
+if ((SCALE_N > 0)); then
+  say "scale: $SCALE_N operators"
+  scale="$OUT/scale-data"
+  # shellcheck disable=SC2046
+  start server "$OUT/scale-server.log" "$server_dll" $(real_args "$scale")
+  loadgen scale --phase load --operators "$SCALE_N" --server "$url" --tokens "$scale/dev-tokens.json" --server-pid "$pid" | tee "$OUT/scale-load.out" >&2
+  stop "$pid"
+  note "- store on disk after loading $SCALE_N operators: $(du -sh "$scale/garnet" | cut -f1)"
+  t0=$SECONDS
+  # shellcheck disable=SC2046
+  start server "$OUT/scale-server2.log" "$server_dll" $(real_args "$scale")
+  note "- restart on that store (AOF replay) until serving: $((SECONDS - t0)) s"
+  loadgen scale --phase cold --operators "$SCALE_N" --server "$url" --tokens "$scale/dev-tokens.json" --server-pid "$pid" | tee "$OUT/scale-cold.out" >&2
+  sed 's/^/- /' "$OUT/scale-load.out" "$OUT/scale-cold.out" >>"$summary"
+  stop "$pid"
+fi
+
+echo >&2
+cat "$summary"
+echo "(logs in $OUT)" >&2
