@@ -18,9 +18,12 @@ public sealed class Connection : IDisposable
 
     private readonly GrpcChannel channel;
 
-    private Connection(GrpcChannel channel, CallInvoker invoker, TimeSpan timeout)
+    private readonly TimeProvider time;
+
+    private Connection(GrpcChannel channel, CallInvoker invoker, TimeSpan timeout, TimeProvider time)
     {
         this.channel = channel;
+        this.time = time;
         Invoker = invoker;
         Timeout = timeout;
     }
@@ -30,7 +33,7 @@ public sealed class Connection : IDisposable
     public TimeSpan Timeout { get; }
 
     /// <summary>The deadline of one unary call.</summary>
-    public DateTime Deadline => DateTime.UtcNow + Timeout;
+    public DateTime Deadline => time.GetUtcNow().UtcDateTime + Timeout;
 
     /// <summary>
     /// Opens the channel. The token is, in order: <c>--token</c>; the <c>--as</c> entry of an explicit
@@ -38,7 +41,7 @@ public sealed class Connection : IDisposable
     /// exists; none (the server then answers UNAUTHENTICATED). <paramref name="defaultRole"/> is the command's
     /// role when <c>--as</c> is not given.
     /// </summary>
-    public static Connection Open(ConnectionSettings settings, string defaultRole)
+    public static Connection Open(ConnectionSettings settings, string defaultRole, TimeProvider? time = null)
     {
         if (!Uri.TryCreate(settings.Server, UriKind.Absolute, out var address) || (address.Scheme != Uri.UriSchemeHttp && address.Scheme != Uri.UriSchemeHttps))
         {
@@ -65,7 +68,7 @@ public sealed class Connection : IDisposable
                 metadata.Add("authorization", $"Bearer {token}");
                 return metadata;
             });
-        return new Connection(channel, invoker, settings.Timeout);
+        return new Connection(channel, invoker, settings.Timeout, time ?? TimeProvider.System);
     }
 
     public static string? ResolveToken(ConnectionSettings settings, string defaultRole)
