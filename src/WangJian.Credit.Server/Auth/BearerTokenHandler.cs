@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
+using WangJian.Credit.Server.Grpc;
 
 namespace WangJian.Credit.Server.Auth;
 
@@ -56,19 +57,14 @@ public sealed class BearerTokenHandler(
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
         WriteGrpcStatusAsync(7, $"role '{Context.User.FindFirstValue(ClaimTypes.Role)}' may not call {Request.Path}");
 
-    private async Task WriteGrpcStatusAsync(int code, string message)
+    private Task WriteGrpcStatusAsync(int code, string message)
     {
         if (Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) != true)
         {
             Response.StatusCode = code == 16 ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden;
-            return;
+            return Task.CompletedTask;
         }
 
-        // Trailers-only response: HTTP 200 with the status in the headers, as the gRPC spec has it.
-        Response.StatusCode = StatusCodes.Status200OK;
-        Response.ContentType = "application/grpc";
-        Response.Headers["grpc-status"] = code.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        Response.Headers["grpc-message"] = Uri.EscapeDataString(message);
-        await Response.CompleteAsync();
+        return TrailersOnly.WriteAsync(Response, (global::Grpc.Core.StatusCode)code, message);
     }
 }

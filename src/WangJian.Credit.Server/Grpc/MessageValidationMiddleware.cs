@@ -1,9 +1,7 @@
 using System.Buffers.Binary;
-using System.Text;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Google.Rpc;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace WangJian.Credit.Server.Grpc;
 
@@ -102,40 +100,13 @@ public sealed class MessageValidationMiddleware(RequestDelegate next)
         }
     }
 
-    private static async Task RejectAsync(HttpContext context, string problem)
+    private static Task RejectAsync(HttpContext context, string problem)
     {
         var status = new Google.Rpc.Status { Code = (int)global::Grpc.Core.StatusCode.InvalidArgument, Message = problem };
         var badRequest = new BadRequest();
         badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = "(request)", Description = problem });
         status.Details.Add(Google.Protobuf.WellKnownTypes.Any.Pack(badRequest));
-
-        // A trailers-only response: the status goes in the headers.
-        context.Response.StatusCode = StatusCodes.Status200OK;
-        context.Response.ContentType = "application/grpc";
-        context.Response.Headers["grpc-status"] = "3";
-        context.Response.Headers["grpc-message"] = PercentEncode(problem);
-        context.Response.Headers["grpc-status-details-bin"] = Convert.ToBase64String(status.ToByteArray()).TrimEnd('=');
-        await context.Response.CompleteAsync();
-        context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-    }
-
-    /// <summary>grpc-message encoding (gRPC over HTTP/2 spec): UTF-8, with bytes outside 0x20–0x7E and '%' as %XX.</summary>
-    private static string PercentEncode(string message)
-    {
-        var sb = new StringBuilder();
-        foreach (var b in Encoding.UTF8.GetBytes(message))
-        {
-            if (b is < 0x20 or > 0x7E or (byte)'%')
-            {
-                sb.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
-            }
-            else
-            {
-                sb.Append((char)b);
-            }
-        }
-
-        return sb.ToString();
+        return TrailersOnly.WriteAsync(context.Response, global::Grpc.Core.StatusCode.InvalidArgument, problem, status);
     }
 
     private static Dictionary<string, MessageDescriptor> BuildMap()
