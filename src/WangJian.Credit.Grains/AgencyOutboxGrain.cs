@@ -42,9 +42,8 @@ public sealed class AgencyOutboxGrain(
 
     public async Task<long> EnqueueAsync(Notice notice)
     {
-        var known = (await store.GetAsync(Agency, [notice.NoticeId])).Count > 0;
-        var sequence = await store.AppendAsync(Agency, notice);
-        if (!known)
+        var (sequence, added) = await store.AppendAsync(Agency, notice);
+        if (added)
         {
             CreditMetrics.Enqueued(Agency, pusher.HasEndpoint(Agency));
         }

@@ -9,8 +9,8 @@ namespace WangJian.Credit.Grains;
 /// </summary>
 public interface INoticeStore
 {
-    /// <summary>Appends at the next sequence number, or returns the sequence the notice already has.</summary>
-    Task<long> AppendAsync(string agency, Notice notice);
+    /// <summary>Appends at the next sequence number, or returns the sequence the notice already has (Added false).</summary>
+    Task<(long Sequence, bool Added)> AppendAsync(string agency, Notice notice);
 
     Task<IReadOnlyList<StoredNotice>> ReadAsync(string agency, long after, int max);
 

@@ -18,7 +18,7 @@ public sealed class InMemoryNoticeStore : INoticeStore
         }
     }
 
-    public Task<long> AppendAsync(string agency, Notice notice)
+    public Task<(long Sequence, bool Added)> AppendAsync(string agency, Notice notice)
     {
         var log = logs.GetOrAdd(agency, _ => []);
         lock (log)
@@ -26,11 +26,11 @@ public sealed class InMemoryNoticeStore : INoticeStore
             var existing = log.FirstOrDefault(n => n.Notice.NoticeId == notice.NoticeId);
             if (existing is not null)
             {
-                return Task.FromResult(existing.Sequence);
+                return Task.FromResult((existing.Sequence, false));
             }
 
             log.Add(new StoredNotice(log.Count + 1, notice, NoticeStatus.New));
-            return Task.FromResult((long)log.Count);
+            return Task.FromResult(((long)log.Count, true));
         }
     }
 

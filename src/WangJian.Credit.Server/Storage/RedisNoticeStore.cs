@@ -18,25 +18,26 @@ public sealed class RedisNoticeStore(IConnectionMultiplexer redis) : INoticeStor
 
     private const string AppendScript = """
         local seen = redis.call('HGET', KEYS[2], ARGV[1])
-        if seen then return tonumber(seen) end
+        if seen then return {tonumber(seen), 0} end
         local seq = redis.call('INCR', KEYS[3])
         redis.call('HSET', KEYS[1], tostring(seq), ARGV[2])
         redis.call('HSET', KEYS[2], ARGV[1], seq)
-        return seq
+        return {seq, 1}
         """;
 
     private sealed record Delivery(NoticeState State, int Attempts, string? LastError, DateTimeOffset? NextAttemptAt, DateTimeOffset? DeliveredAt);
 
     private sealed record Ack(DateTimeOffset At, string By, string Action);
 
-    public async Task<long> AppendAsync(string agency, Notice notice)
+    public async Task<(long Sequence, bool Added)> AppendAsync(string agency, Notice notice)
     {
         var k = Keys(agency);
         var result = await redis.GetDatabase().ScriptEvaluateAsync(
             AppendScript,
             [k.Log, k.Ids, k.Seq],
             [notice.NoticeId, JsonSerializer.Serialize(notice, DomainSerialization.Options)]);
-        return (long)result;
+        var pair = (RedisResult[])result!;
+        return ((long)pair[0], (long)pair[1] == 1);
     }
 
     public async Task<IReadOnlyList<StoredNotice>> ReadAsync(string agency, long after, int max)
