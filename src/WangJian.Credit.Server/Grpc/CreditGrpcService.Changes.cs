@@ -35,7 +35,7 @@ public sealed partial class CreditGrpcService
 
         if (next is { } n)
         {
-            response.NextPageToken = Convert.ToBase64String(Encoding.UTF8.GetBytes($"b1:{n.Score.ToString(CultureInfo.InvariantCulture)}:{n.Member}"));
+            response.NextPageToken = PageTokens.Wrap("b1", $"{n.Score.ToString(CultureInfo.InvariantCulture)}:{n.Member}");
         }
 
         return response;
@@ -121,19 +121,13 @@ public sealed partial class CreditGrpcService
             return null;
         }
 
-        try
+        var parts = PageTokens.Unwrap(token, "b1")?.Split(':', 2);
+        if (parts is [var s, var member] && long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var score) && Uscc.TryParse(member, out _, out _))
         {
-            var parts = Encoding.UTF8.GetString(Convert.FromBase64String(token)).Split(':', 3);
-            if (parts.Length == 3 && parts[0] == "b1" && long.TryParse(parts[1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var score) && Uscc.TryParse(parts[2], out _, out _))
-            {
-                return (score, parts[2]);
-            }
-        }
-        catch (FormatException)
-        {
+            return (score, member);
         }
 
-        errors.Add(new("page_token", "page_token is not a token this server issued"));
+        errors.Add(new("page_token", PageTokens.Invalid));
         return null;
     }
 }

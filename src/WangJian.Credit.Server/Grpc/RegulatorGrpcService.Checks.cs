@@ -9,7 +9,7 @@ namespace WangJian.Credit.Server.Grpc;
 
 public sealed partial class RegulatorGrpcService
 {
-    private const string CheckTokenPrefix = "c1:";
+    private const string CheckTokenKind = "c1";
 
     /// <summary>The check audit log, newest first, keyed pages (a check added while paging shifts nothing).</summary>
     public override async Task<ListChecksResponse> ListChecks(ListChecksRequest request, ServerCallContext context)
@@ -66,7 +66,7 @@ public sealed partial class RegulatorGrpcService
     }
 
     private static string EncodeCheckToken(CheckPosition p) =>
-        Convert.ToBase64String(Encoding.UTF8.GetBytes($"{CheckTokenPrefix}{p.Score.ToString("R", CultureInfo.InvariantCulture)}:{p.CheckId}"));
+        PageTokens.Wrap(CheckTokenKind, $"{p.Score.ToString("R", CultureInfo.InvariantCulture)}:{p.CheckId}");
 
     private static CheckPosition? DecodeCheckToken(string token, List<Domain.FieldViolation> errors)
     {
@@ -75,24 +75,16 @@ public sealed partial class RegulatorGrpcService
             return null;
         }
 
-        try
+        var parts = PageTokens.Unwrap(token, CheckTokenKind)?.Split(':', 2);
+        if (parts is [var s, var checkId]
+            && checkId.Length > 0
+            && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var score)
+            && double.IsFinite(score))
         {
-            var text = Encoding.UTF8.GetString(Convert.FromBase64String(token));
-            var colon = text.IndexOf(':', CheckTokenPrefix.Length);
-            if (text.StartsWith(CheckTokenPrefix, StringComparison.Ordinal)
-                && colon > CheckTokenPrefix.Length
-                && double.TryParse(text.AsSpan(CheckTokenPrefix.Length, colon - CheckTokenPrefix.Length), NumberStyles.Float, CultureInfo.InvariantCulture, out var score)
-                && double.IsFinite(score)
-                && colon + 1 < text.Length)
-            {
-                return new CheckPosition(score, text[(colon + 1)..]);
-            }
-        }
-        catch (FormatException)
-        {
+            return new CheckPosition(score, checkId);
         }
 
-        errors.Add(new("page_token", "page_token is not a token this server issued"));
+        errors.Add(new("page_token", PageTokens.Invalid));
         return null;
     }
 }

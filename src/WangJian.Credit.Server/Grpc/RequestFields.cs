@@ -70,10 +70,31 @@ public static class RequestFields
     }
 }
 
-/// <summary>Opaque page tokens: clients must not build them, so their shape can change.</summary>
+/// <summary>
+/// Opaque page tokens: a kind tag and a payload, base64-wrapped so clients do not build them and their
+/// shape can change. Each RPC parses its own payload.
+/// </summary>
 public static class PageTokens
 {
-    public static string Encode(int offset) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"o1:{offset}"));
+    public const string Invalid = "page_token is not a token this server issued";
+
+    public static string Wrap(string kind, string payload) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{kind}:{payload}"));
+
+    /// <summary>The payload of a token of this kind, or null when the token is not one.</summary>
+    public static string? Unwrap(string token, string kind)
+    {
+        try
+        {
+            var text = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(token));
+            return text.StartsWith(kind + ":", StringComparison.Ordinal) ? text[(kind.Length + 1)..] : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
+    public static string Encode(int offset) => Wrap("o1", offset.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     public static int Decode(string token, string field, List<FieldViolation> errors)
     {
@@ -82,19 +103,12 @@ public static class PageTokens
             return 0;
         }
 
-        try
+        if (int.TryParse(Unwrap(token, "o1"), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var offset))
         {
-            var text = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(token));
-            if (text.StartsWith("o1:", StringComparison.Ordinal) && int.TryParse(text.AsSpan(3), out var offset) && offset >= 0)
-            {
-                return offset;
-            }
-        }
-        catch (FormatException)
-        {
+            return offset;
         }
 
-        errors.Add(new(field, "page_token is not a token this server issued"));
+        errors.Add(new(field, Invalid));
         return 0;
     }
 }
