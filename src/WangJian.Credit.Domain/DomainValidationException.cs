@@ -19,16 +19,3 @@ public sealed class DomainValidationException : Exception
 
     public IReadOnlyList<FieldViolation> Violations { get; }
 }
-
-/// <summary>A well-formed request the current state does not allow (repair too early, revoked record...).</summary>
-public sealed class DomainPreconditionException(string reason, DateTimeOffset? earliest = null) : Exception(reason)
-{
-    /// <summary>When the request would be allowed, if time alone stands in the way.</summary>
-    public DateTimeOffset? Earliest { get; } = earliest;
-}
-
-/// <summary>A violation record with the same identity but different content already exists.</summary>
-public sealed class DomainConflictException(string message) : Exception(message);
-
-/// <summary>The thing asked for does not exist.</summary>
-public sealed class DomainNotFoundException(string message) : Exception(message);

@@ -358,15 +358,6 @@ public static partial class PolicyLoader
 /// <summary>The wire names of severities, shared by the policy file and the API.</summary>
 public static class SeverityCodes
 {
-    public static string Name(Severity s) => s switch
-    {
-        Severity.Minor => "MINOR",
-        Severity.General => "GENERAL",
-        Severity.Serious => "SERIOUS",
-        Severity.EspeciallySerious => "ESPECIALLY_SERIOUS",
-        _ => throw new ArgumentOutOfRangeException(nameof(s)),
-    };
-
     public static bool TryParse(string? name, out Severity severity)
     {
         severity = name switch

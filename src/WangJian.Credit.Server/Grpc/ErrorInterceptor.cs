@@ -33,7 +33,7 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
         {
             return await continuation(requestStream, context);
         }
-        catch (Exception e) when (Map(e, context) is { } mapped)
+        catch (Exception e) when (Map(e, context, clientStreaming: true) is { } mapped)
         {
             throw mapped;
         }
@@ -52,7 +52,7 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
         }
     }
 
-    private RpcException? Map(Exception e, ServerCallContext context)
+    private RpcException? Map(Exception e, ServerCallContext context, bool clientStreaming = false)
     {
         switch (e)
         {
@@ -63,10 +63,8 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
             case Google.Protobuf.InvalidProtocolBufferException bad:
                 // A streamed message that does not parse (unary bodies are checked before this).
                 return GrpcErrors.InvalidArgument("(request)", $"a streamed message is not valid: {bad.Message}");
-            case InvalidDataException bad when context.Method.Contains("Import", StringComparison.Ordinal):
+            case InvalidDataException bad when clientStreaming:
                 return GrpcErrors.InvalidArgument("(request)", $"a streamed message frame is not valid: {bad.Message}");
-            case DomainPreconditionException p:
-                return GrpcErrors.FailedPrecondition(p.Message, p.Earliest);
             case OperationCanceledException when context.CancellationToken.IsCancellationRequested:
                 return new RpcException(new global::Grpc.Core.Status(StatusCode.Cancelled, "the call was cancelled"));
         }

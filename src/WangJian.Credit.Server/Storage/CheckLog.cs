@@ -50,12 +50,6 @@ public sealed class CheckLog(IConnectionMultiplexer redis)
         }
     }
 
-    public async Task<StoredCheck?> GetAsync(string checkId)
-    {
-        var json = await redis.GetDatabase().StringGetAsync(Prefix + checkId);
-        return json.IsNullOrEmpty ? null : JsonSerializer.Deserialize<StoredCheck>(json.ToString(), DomainSerialization.Options);
-    }
-
     /// <summary>
     /// Checks newest first, optionally of one operator and/or by one agency, from just after
     /// <paramref name="after"/> (a position returned by an earlier page). Pages are keyed by position, not
