@@ -71,6 +71,9 @@ public static class ServerHost
         redisOptions.AsyncTimeout = storage.OperationTimeoutMs;
         redisOptions.ClientName = "wangjian-credit";
         var redis = await ConnectionMultiplexer.ConnectAsync(redisOptions);
+        var durable = garnet is not null
+            ? DurableWrites.For(garnet, TimeSpan.FromMilliseconds(storage.OperationTimeoutMs))
+            : DurableWrites.StoreAcknowledgesDurably;
 
         var clusterOptions = new ClusterOptions { ClusterId = silo.ClusterId, ServiceId = silo.ServiceId };
         if (garnet is not null)
@@ -128,11 +131,10 @@ public static class ServerHost
                 o.CreateMultiplexer = SharedMultiplexer;
                 o.GrainStorageSerializer = new DomainJsonGrainStorageSerializer();
             });
-            s.UseRedisReminderService((RedisReminderTableOptions o) =>
-            {
-                o.ConfigurationOptions = redisOptions;
-                o.CreateMultiplexer = SharedMultiplexer;
-            });
+            // Reminders in hashes bucketed by grain hash (Storage/BucketedReminderTable.cs says why not
+            // Orleans' single sorted set); the rest of the reminder service is Orleans' own.
+            s.AddReminders();
+            s.Services.AddSingleton<IReminderTable, BucketedReminderTable>();
             s.Services.AddSerializer(b => b.AddCreditDomainTypes());
             Observability.AddDashboard(s, observability);
         });
@@ -140,6 +142,7 @@ public static class ServerHost
 
         var services = builder.Services;
         services.AddSingleton<IConnectionMultiplexer>(redis);
+        services.AddSingleton(durable);
         services.AddSingleton(policy);
         services.AddSingleton<ICreditScorer, NRulesCreditScorer>();
         services.AddSingleton(TimeProvider.System);

@@ -35,6 +35,7 @@ public sealed partial class AgencyGrpcService
         RequestFields.ThrowIfAny(errors);
 
         var outcome = await grains.GetGrain<IAgencyOutboxGrain>(agency).AcknowledgeAsync(request.NoticeId.Trim(), Caller.Name(context), request.ActionTaken.Trim());
+        await durable.WaitAsync();
         if (outcome.Error is { } error)
         {
             throw GrpcErrors.FromCommand(error);

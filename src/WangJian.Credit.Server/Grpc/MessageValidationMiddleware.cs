@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Buffers.Binary;
+using System.IO.Pipelines;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Google.Rpc;
@@ -26,24 +28,26 @@ public sealed class MessageValidationMiddleware(RequestDelegate next)
             return;
         }
 
-        context.Request.EnableBuffering(bufferThreshold: 64 * 1024, bufferLimit: MaxMessage + 64);
-        byte[] body;
-        try
+        // Read the whole body from the request pipe without consuming it, so grpc-dotnet reads the same
+        // bytes from the same pipe afterwards (no copy, no rewindable buffer: request buffering was ~4 % of
+        // the CPU of a call).
+        var reader = context.Request.BodyReader;
+        ReadResult read;
+        while (true)
         {
-            using var copy = new MemoryStream();
-            await context.Request.Body.CopyToAsync(copy, context.RequestAborted);
-            body = copy.ToArray();
-        }
-        catch (IOException)
-        {
-            // Too large for the buffer: grpc-dotnet answers RESOURCE_EXHAUSTED itself.
-            context.Request.Body.Position = 0;
-            await next(context);
-            return;
+            read = await reader.ReadAsync(context.RequestAborted);
+            if (read.IsCompleted || read.IsCanceled || read.Buffer.Length > MaxMessage + 5)
+            {
+                break;
+            }
+
+            reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
         }
 
-        context.Request.Body.Position = 0;
-        var problem = Check(body, descriptor, context.Request.Headers["grpc-encoding"].ToString());
+        var body = read.Buffer;
+        // Too large: grpc-dotnet answers RESOURCE_EXHAUSTED itself.
+        var problem = body.Length > MaxMessage + 5 ? null : Check(body, descriptor, context.Request.Headers["grpc-encoding"].ToString());
+        reader.AdvanceTo(body.Start);
         if (problem is null)
         {
             await next(context);
@@ -54,15 +58,17 @@ public sealed class MessageValidationMiddleware(RequestDelegate next)
     }
 
     /// <summary>Null when the body is one complete message of the type; else what is wrong with it.</summary>
-    internal static string? Check(ReadOnlySpan<byte> body, MessageDescriptor descriptor, string encoding)
+    internal static string? Check(ReadOnlySequence<byte> body, MessageDescriptor descriptor, string encoding)
     {
         if (body.Length < 5)
         {
             return $"truncated gRPC frame: {body.Length} bytes, a frame has a 5-byte header";
         }
 
-        var compressed = body[0];
-        var length = BinaryPrimitives.ReadUInt32BigEndian(body[1..5]);
+        Span<byte> header = stackalloc byte[5];
+        body.Slice(0, 5).CopyTo(header);
+        var compressed = header[0];
+        var length = BinaryPrimitives.ReadUInt32BigEndian(header[1..]);
         if (compressed > 1)
         {
             return $"invalid gRPC frame: compression flag {compressed}";
@@ -91,7 +97,7 @@ public sealed class MessageValidationMiddleware(RequestDelegate next)
 
         try
         {
-            descriptor.Parser.ParseFrom(body.Slice(5, (int)length));
+            descriptor.Parser.ParseFrom(body.Slice(5, length));
             return null;
         }
         catch (InvalidProtocolBufferException e)

@@ -16,6 +16,7 @@ public sealed partial class RegulatorGrpcService
         RequestFields.ThrowIfAny(errors);
 
         var outcome = await grains.GetGrain<IOperatorGrain>(op).OpenPunishmentCaseAsync(Caller.Name(context), request.Reason.Trim());
+        await durable.WaitAsync();
         if (outcome.Error is { } error)
         {
             throw GrpcErrors.FromCommand(error);

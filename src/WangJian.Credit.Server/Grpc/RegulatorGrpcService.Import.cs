@@ -100,6 +100,9 @@ public sealed partial class RegulatorGrpcService
                 await ((Task)window.Peek().Result).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 Consume(window.Dequeue());
             }
+
+            // The counts acknowledge every created row: all of them on disk first.
+            await durable.WaitAsync();
         }
         catch
         {

@@ -3,13 +3,15 @@ using Microsoft.AspNetCore.Authorization;
 using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
 using WangJian.Credit.Server.Auth;
+using WangJian.Credit.Server.Storage;
 using WangJian.Credit.V1;
 
 namespace WangJian.Credit.Server.Grpc;
 
 /// <summary>Record, revoke and repair: validate at the edge, then one grain call.</summary>
 [Authorize(Roles = Roles.RegulatorService)]
-public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPolicy policy, TimeProvider time) : RegulatorService.RegulatorServiceBase
+/// <remarks>Every method that writes awaits <see cref="DurableWrites.WaitAsync"/> before it answers: an acknowledged write is on disk.</remarks>
+public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPolicy policy, TimeProvider time, DurableWrites durable) : RegulatorService.RegulatorServiceBase
 {
     private const int MaxReasonLength = 2000;
     private const int DefaultPageSize = 100;
@@ -27,6 +29,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
         }
 
         var outcome = await grains.GetGrain<IOperatorGrain>(valid.OperatorId).RecordViolationAsync(valid, Caller.Name(context));
+        await durable.WaitAsync();
         if (outcome.Error is { } error)
         {
             throw GrpcErrors.FromCommand(error);
@@ -49,6 +52,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
         RequestFields.ThrowIfAny(errors);
 
         var outcome = await grains.GetGrain<IOperatorGrain>(op).RevokeViolationAsync(request.ViolationId.Trim(), request.Reason.Trim(), Caller.Name(context));
+        await durable.WaitAsync();
         if (outcome.Error is { } error)
         {
             throw GrpcErrors.FromCommand(error);
@@ -85,6 +89,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
         var outcome = request.TargetCase == DecideRepairRequest.TargetOneofCase.ViolationId
             ? await grain.RepairViolationAsync(request.ViolationId.Trim(), effective, request.Reason.Trim(), Caller.Name(context))
             : await grain.RepairListingAsync(effective, request.Reason.Trim(), Caller.Name(context));
+        await durable.WaitAsync();
         if (outcome.Error is { } error)
         {
             throw GrpcErrors.FromCommand(error);

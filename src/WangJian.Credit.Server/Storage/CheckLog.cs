@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Threading.Channels;
 using StackExchange.Redis;
 using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
@@ -27,28 +28,90 @@ public sealed record StoredCheck(
 /// sets (all, per operator, per agency) written in one MULTI so an index never points at nothing.
 /// The check is stored before it is answered: an answer the agency saw is always on file.
 /// </summary>
-public sealed class CheckLog(IConnectionMultiplexer redis)
+/// <remarks>
+/// Group commit: checks that arrive while a write is in flight go to the store together in the next
+/// MULTI (one MSET and one ZADD per index key), and each caller is answered when the MULTI holding its
+/// check is acknowledged. A lone check still costs one round trip; under load the store sees one
+/// transaction per batch instead of one per check (CheckOperator was 0.16x the bare server with a
+/// MULTI per check; benchmarks/README.md).
+/// </remarks>
+public sealed class CheckLog : IDisposable
 {
+    /// <summary>Most checks in one MULTI: bounds the transaction while keeping batches useful at high load.</summary>
+    public const int MaxBatch = 256;
+
     private const string Prefix = "wj:check:";
     private const string AllIndex = "wj:checks";
+
+    private readonly IConnectionMultiplexer redis;
+    private readonly Channel<Pending> queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+
+    public CheckLog(IConnectionMultiplexer redis)
+    {
+        this.redis = redis;
+        _ = Task.Run(WriteLoopAsync);
+    }
 
     public static string NewId(DateTimeOffset at) =>
         $"chk_{at.ToUnixTimeMilliseconds():x12}{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}";
 
-    public async Task AppendAsync(StoredCheck record)
+    /// <summary>Completes when the check is stored; fails with the store's exception if it could not be.</summary>
+    public Task AppendAsync(StoredCheck record)
     {
-        var db = redis.GetDatabase();
-        var score = record.CheckedAt.ToUnixTimeMilliseconds();
-        var tx = db.CreateTransaction();
-        _ = tx.StringSetAsync(Prefix + record.CheckId, JsonSerializer.Serialize(record, DomainSerialization.Options));
-        _ = tx.SortedSetAddAsync(AllIndex, record.CheckId, score);
-        _ = tx.SortedSetAddAsync(OperatorIndex(record.OperatorId), record.CheckId, score);
-        _ = tx.SortedSetAddAsync(AgencyIndex(record.Agency), record.CheckId, score);
-        if (!await tx.ExecuteAsync())
+        var pending = new Pending(record, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (!queue.Writer.TryWrite(pending))
         {
-            throw new RedisException("the check could not be stored");
+            throw new ObjectDisposedException(nameof(CheckLog), "the server is stopping");
+        }
+
+        return pending.Stored.Task;
+    }
+
+    public void Dispose() => queue.Writer.TryComplete();
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<Pending>(MaxBatch);
+        while (await queue.Reader.WaitToReadAsync())
+        {
+            while (batch.Count < MaxBatch && queue.Reader.TryRead(out var next))
+            {
+                batch.Add(next);
+            }
+
+            try
+            {
+                await WriteAsync(batch);
+                batch.ForEach(p => p.Stored.TrySetResult());
+            }
+            catch (Exception e)
+            {
+                batch.ForEach(p => p.Stored.TrySetException(e));
+            }
+
+            batch.Clear();
         }
     }
+
+    private async Task WriteAsync(List<Pending> batch)
+    {
+        var tx = redis.GetDatabase().CreateTransaction();
+        _ = tx.StringSetAsync(batch.Select(p => new KeyValuePair<RedisKey, RedisValue>(Prefix + p.Check.CheckId, JsonSerializer.Serialize(p.Check, DomainSerialization.Options))).ToArray());
+        _ = tx.SortedSetAddAsync(AllIndex, batch.Select(p => Entry(p.Check)).ToArray());
+        foreach (var group in batch.GroupBy(p => OperatorIndex(p.Check.OperatorId)).Concat(batch.GroupBy(p => AgencyIndex(p.Check.Agency))))
+        {
+            _ = tx.SortedSetAddAsync(group.Key, group.Select(p => Entry(p.Check)).ToArray());
+        }
+
+        if (!await tx.ExecuteAsync())
+        {
+            throw new RedisException("the checks could not be stored");
+        }
+    }
+
+    private static SortedSetEntry Entry(StoredCheck check) => new(check.CheckId, check.CheckedAt.ToUnixTimeMilliseconds());
+
+    private sealed record Pending(StoredCheck Check, TaskCompletionSource Stored);
 
     /// <summary>
     /// Checks newest first, optionally of one operator and/or by one agency, from just after

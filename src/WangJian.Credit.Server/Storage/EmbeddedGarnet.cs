@@ -5,9 +5,10 @@ using Garnet;
 namespace WangJian.Credit.Server.Storage;
 
 /// <summary>
-/// Garnet in this process, so that one command runs the service on a bare machine. AOF is committed
-/// on every write before the reply (<c>--aof-commit-freq 0 --aof-commit-wait</c>) and replayed on start (<c>--recover</c>): a write the
-/// server acknowledged survives <c>kill -9</c>. A lock file keeps two servers off one data dir.
+/// Garnet in this process, so that one command runs the service on a bare machine. The AOF is committed
+/// on every write (<c>--aof-commit-freq 0</c>) and replayed on start (<c>--recover</c>); the server answers a
+/// write only after the log commit covering it (<see cref="DurableWrites"/>), so an acknowledged write survives
+/// <c>kill -9</c>. A lock file keeps two servers off one data dir.
 /// </summary>
 public sealed class EmbeddedGarnet : IDisposable
 {
@@ -27,6 +28,9 @@ public sealed class EmbeddedGarnet : IDisposable
     public string DataDir { get; }
 
     public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false";
+
+    /// <summary>Completes when the AOF is committed up to its tail at the time of the call (see DurableWrites).</summary>
+    public ValueTask<bool> WaitForCommitAsync(CancellationToken cancellationToken) => server.Store.WaitForCommitAsync(cancellationToken);
 
     public static EmbeddedGarnet Start(string dataDir, ILoggerFactory loggerFactory)
     {
@@ -53,10 +57,11 @@ public sealed class EmbeddedGarnet : IDisposable
             "--storage-tier", "--device-type", "RandomAccess",
             "--logdir", Path.Combine(storeDir, "log"),
             "--checkpointdir", Path.Combine(storeDir, "checkpoints"),
-            // Commit the AOF on every write AND answer only after the commit: without --aof-commit-wait a
-            // reply can overtake its log write, and kill -9 at that moment loses an acknowledged write
-            // (seen in CrashRecoveryTests). A killed process's written file data survives in the OS.
-            "--aof", "--aof-commit-freq", "0", "--aof-commit-wait", "--recover",
+            // Commit the AOF on every write. A store reply can still overtake its commit (kill -9 at that
+            // moment lost an acknowledged write in CrashRecoveryTests), so the API answers a write only after
+            // WaitForCommitAsync (DurableWrites); --aof-commit-wait would do it per command, blocking the
+            // connection's session thread for each commit. A killed process's written file data survives in the OS.
+            "--aof", "--aof-commit-freq", "0", "--recover",
             // Orleans' Redis storage and our own indexes run Lua scripts.
             "--lua",
             "--memory", "1g",

@@ -14,3 +14,14 @@ public sealed class AssessmentCopier : IDeepCopier<Assessment>
 {
     public Assessment? DeepCopy(Assessment? input, CopyContext context) => input;
 }
+
+/// <summary>
+/// The same for the draft a RecordViolation or import row hands to its operator grain: built per request
+/// by the API and never changed after (the grain derives a new Violation from it). Its JSON round trip was
+/// ~3 % of the CPU of a write.
+/// </summary>
+[RegisterCopier]
+public sealed class ViolationDraftCopier : IDeepCopier<ViolationDraft>
+{
+    public ViolationDraft? DeepCopy(ViolationDraft? input, CopyContext context) => input;
+}
