@@ -8,6 +8,12 @@ public interface IOperatorGrain : IGrainWithStringKey
     /// <summary>Records a validated penalty decision; idempotent on (authority code, decision number).</summary>
     Task<RecordOutcome> RecordViolationAsync(ViolationDraft draft, string recordedBy);
 
+    /// <summary>
+    /// Records several decisions in order as one write (bulk import): one outcome per draft, as if each had
+    /// been recorded on its own, and one reassessment for all of them.
+    /// </summary>
+    Task<IReadOnlyList<RecordOutcome>> RecordViolationsAsync(IReadOnlyList<ViolationDraft> drafts, string recordedBy);
+
     /// <summary>The assessment now, or at a past instant recomputed from the history as known now.</summary>
     Task<Assessment> GetAssessmentAsync(DateTimeOffset? asOf);
 

@@ -44,27 +44,44 @@ public sealed class OperatorGrain(
         await ReassessAsync(ChangeCause.Time);
     }
 
-    public async Task<RecordOutcome> RecordViolationAsync(ViolationDraft draft, string recordedBy)
+    public async Task<RecordOutcome> RecordViolationAsync(ViolationDraft draft, string recordedBy) =>
+        (await RecordViolationsAsync([draft], recordedBy))[0];
+
+    public async Task<IReadOnlyList<RecordOutcome>> RecordViolationsAsync(IReadOnlyList<ViolationDraft> drafts, string recordedBy)
     {
         var now = clock.UtcNow;
-        var candidate = draft.ToViolation(recordedBy, now);
-        var existing = state.State.Violations.FirstOrDefault(v => v.Id == candidate.Id);
-        if (existing is not null)
+        // Per draft: the violation it is (new or already recorded), whether it is new, or why it is refused.
+        var results = new (Violation Violation, bool Created, CommandError? Error)[drafts.Count];
+        var added = new List<Violation>();
+        for (var i = 0; i < drafts.Count; i++)
         {
-            if (existing.SameContentAs(candidate))
+            var candidate = drafts[i].ToViolation(recordedBy, now);
+            var existing = state.State.Violations.Find(v => v.Id == candidate.Id) ?? added.Find(v => v.Id == candidate.Id);
+            if (existing is null)
             {
-                return new RecordOutcome(existing, false, Current(), null);
+                added.Add(candidate);
+                results[i] = (candidate, true, null);
             }
-
-            return new RecordOutcome(existing, false, null, new CommandError(
-                CommandErrorKind.AlreadyExists,
-                $"decision {candidate.DecisionNumber} of authority {candidate.AuthorityCode} is already recorded as {existing.Id} with different content"));
+            else if (existing.SameContentAs(candidate))
+            {
+                results[i] = (existing, false, null);
+            }
+            else
+            {
+                results[i] = (existing, false, new CommandError(
+                    CommandErrorKind.AlreadyExists,
+                    $"decision {candidate.DecisionNumber} of authority {candidate.AuthorityCode} is already recorded as {existing.Id} with different content"));
+            }
         }
 
-        var assessment = await CommitAsync(s => s.Violations.Add(candidate), ChangeCause.Recorded);
-        CreditMetrics.Recorded(policy.Offenses.TryGetValue(candidate.OffenseCode, out var offense) ? offense.Family : "UNKNOWN");
-        logger.LogDebug("Recorded {ViolationId} {Offense} for {Operator}", candidate.Id, candidate.OffenseCode, OperatorId);
-        return new RecordOutcome(candidate, true, assessment, null);
+        var assessment = added.Count == 0 ? Current() : await CommitAsync(s => s.Violations.AddRange(added), ChangeCause.Recorded);
+        foreach (var v in added)
+        {
+            CreditMetrics.Recorded(policy.Offenses.TryGetValue(v.OffenseCode, out var offense) ? offense.Family : "UNKNOWN");
+            logger.LogDebug("Recorded {ViolationId} {Offense} for {Operator}", v.Id, v.OffenseCode, OperatorId);
+        }
+
+        return results.Select(r => new RecordOutcome(r.Violation, r.Created, r.Error is null ? assessment : null, r.Error)).ToArray();
     }
 
     public Task<Assessment> GetAssessmentAsync(DateTimeOffset? asOf) =>

@@ -55,6 +55,36 @@ public sealed class OperatorGrainTests(ClusterFixture fixture) : IClassFixture<C
     }
 
     [Fact]
+    public async Task RecordViolationsAsync_Batch_EachDraftAnsweredAsIfRecordedAlone_OneRevision()
+    {
+        var op = TestData.FreshUscc();
+        var grain = fixture.Grains.GetGrain<IOperatorGrain>(op);
+        var earlier = TestData.Draft(op, Now.AddDays(-30), decision: "early-1");
+        await grain.RecordViolationAsync(earlier, "a");
+        var before = (await grain.GetStatusAsync()).Version;
+
+        var first = TestData.Draft(op, Now.AddDays(-3), decision: "batch-1");
+        var second = TestData.Draft(op, Now.AddDays(-2), offense: "PRICE_FRAUD", decision: "batch-2");
+        var outcomes = await grain.RecordViolationsAsync(
+            [first, earlier, second, first, first with { FineFen = first.FineFen + 1 }],
+            "b");
+
+        Assert.Equal([true, false, true, false, false], outcomes.Select(o => o.Created));
+        Assert.Equal("a", outcomes[1].Violation!.RecordedBy);           // already recorded before the batch
+        Assert.Equal(outcomes[0].Violation!.Id, outcomes[3].Violation!.Id); // repeated inside the batch
+        Assert.Null(outcomes[3].Error);
+        Assert.Equal(CommandErrorKind.AlreadyExists, outcomes[4].Error!.Kind);
+        Assert.Null(outcomes[4].Assessment);
+
+        // Every answered draft carries the assessment after the whole batch, written once.
+        var status = await grain.GetStatusAsync();
+        Assert.All(outcomes.Take(4), o => Assert.Equal(status.Assessment.Score, o.Assessment!.Score));
+        Assert.Equal(before + 1, status.Version);
+        var history = await grain.GetHistoryAsync();
+        Assert.Equal(["early-1", "batch-1", "batch-2"], history.Violations.Select(v => v.DecisionNumber));
+    }
+
+    [Fact]
     public async Task RecordViolationAsync_ConcurrentDuplicates_EachDecisionOnce()
     {
         var op = TestData.FreshUscc();

@@ -7,116 +7,118 @@ namespace WangJian.Credit.Server.Grpc;
 
 public sealed partial class RegulatorGrpcService
 {
-    /// <summary>Rows being recorded at once: enough to keep the silo busy, few enough to bound memory.</summary>
-    public const int ImportWindow = 64;
+    /// <summary>
+    /// Rows read before they are recorded: rows of one operator within a chunk become one grain call and one
+    /// write. Bounds memory (a row is ~1 KB in flight) while giving the grouping room to work when the rows of
+    /// an operator are spread through the file.
+    /// </summary>
+    public const int ImportChunk = 20_000;
+
+    /// <summary>Operators being recorded at once within a chunk: enough to keep the silo busy.</summary>
+    public const int ImportParallelism = 64;
 
     /// <summary>Rejected rows listed in the response; the counts stay exact beyond it.</summary>
     public const int MaxRejectedRows = 10_000;
 
     /// <summary>
-    /// Streams rows through a window of at most <see cref="ImportWindow"/> grain calls, consumed in stream
-    /// order so counts and rejections come out in order. Rows of one operator are chained one after the
-    /// other, so they are applied in stream order (a repeat later in the stream is a duplicate, not a race);
-    /// rows of different operators run side by side. A bad row is reported and skipped; a store failure
-    /// ends the call with UNAVAILABLE, and what was recorded before it stays recorded.
+    /// Reads the stream in chunks of <see cref="ImportChunk"/> rows. Each row is validated as it arrives; the
+    /// valid rows of a chunk are grouped by operator, in stream order, and each group is recorded by its
+    /// operator grain in one call (<see cref="IOperatorGrain.RecordViolationsAsync"/>), up to
+    /// <see cref="ImportParallelism"/> operators at a time. Chunks run one after the other, so the rows of an
+    /// operator are applied in stream order (a repeat later in the stream is a duplicate, not a race), and
+    /// the results are tallied in row order. A bad row is reported and skipped; a store failure ends the
+    /// call with UNAVAILABLE once the groups in flight have finished, and what was recorded stays recorded.
     /// </summary>
     public override async Task<ImportViolationsResponse> ImportViolations(IAsyncStreamReader<ImportViolationsRequest> requestStream, ServerCallContext context)
     {
         var by = Caller.Name(context);
         var response = new ImportViolationsResponse();
-        var window = new Queue<(long Index, string? Operator, Task<RowResult> Result)>(ImportWindow);
-        // The last row in the window of each operator; at most one entry per row in the window.
-        var lastOfOperator = new Dictionary<string, Task<RowResult>>(StringComparer.Ordinal);
-
-        void Consume((long Index, string? Operator, Task<RowResult> Result) row)
+        var chunk = new List<(ViolationDraft? Draft, RowResult? Rejection)>(ImportChunk);
+        long firstIndex = 0;
+        while (await requestStream.MoveNext(context.CancellationToken))
         {
-            if (row.Operator is not null && lastOfOperator.TryGetValue(row.Operator, out var last) && last == row.Result)
+            response.Received++;
+            chunk.Add(ValidateRow(requestStream.Current));
+            if (chunk.Count == ImportChunk)
             {
-                lastOfOperator.Remove(row.Operator);
-            }
-
-            // GetResult rethrows a failed row's exception (store down) as is, for the ErrorInterceptor to map.
-            var result = row.Result.GetAwaiter().GetResult();
-            switch (result.Kind)
-            {
-                case RowKind.Created:
-                    response.Created++;
-                    break;
-                case RowKind.Duplicate:
-                    response.Duplicate++;
-                    break;
-                default:
-                    response.Rejected++;
-                    if (response.RejectedRows.Count < MaxRejectedRows)
-                    {
-                        var rejected = new RejectedRow { Index = row.Index, Code = result.Code, Reason = result.Reason };
-                        rejected.Fields.AddRange(result.Fields);
-                        response.RejectedRows.Add(rejected);
-                    }
-                    else
-                    {
-                        response.RejectedTruncated = true;
-                    }
-
-                    break;
+                await RecordChunkAsync(chunk, firstIndex, by, response, context.CancellationToken);
+                firstIndex += chunk.Count;
+                chunk.Clear();
             }
         }
 
-        try
+        await RecordChunkAsync(chunk, firstIndex, by, response, context.CancellationToken);
+
+        // The counts acknowledge every created row: all of them on disk first.
+        await durable.WaitAsync();
+        return response;
+    }
+
+    private async Task RecordChunkAsync(List<(ViolationDraft? Draft, RowResult? Rejection)> chunk, long firstIndex, string by, ImportViolationsResponse response, CancellationToken cancellationToken)
+    {
+        var results = new RowResult[chunk.Count];
+        var groups = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        for (var i = 0; i < chunk.Count; i++)
         {
-            long index = 0;
-            while (await requestStream.MoveNext(context.CancellationToken))
+            if (chunk[i].Draft is { } draft)
             {
-                var i = index++;
-                response.Received++;
-                var (draft, rejection) = ValidateRow(requestStream.Current);
-                if (draft is null)
+                if (!groups.TryGetValue(draft.OperatorId, out var rows))
                 {
-                    window.Enqueue((i, null, Task.FromResult(rejection!)));
+                    groups[draft.OperatorId] = rows = [];
+                }
+
+                rows.Add(i);
+            }
+            else
+            {
+                results[i] = chunk[i].Rejection!;
+            }
+        }
+
+        // Parallel.ForEachAsync lets the groups in flight finish before it rethrows a failure (store down),
+        // so nothing runs on behind a closed call; the exception reaches the ErrorInterceptor as is.
+        var options = new ParallelOptions { MaxDegreeOfParallelism = ImportParallelism, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(groups, options, async (group, _) =>
+        {
+            var drafts = group.Value.Select(i => chunk[i].Draft!).ToArray();
+            var outcomes = await grains.GetGrain<IOperatorGrain>(group.Key).RecordViolationsAsync(drafts, by);
+            for (var k = 0; k < outcomes.Count; k++)
+            {
+                results[group.Value[k]] = ToRow(outcomes[k]);
+            }
+        });
+
+        for (var i = 0; i < results.Length; i++)
+        {
+            Tally(response, firstIndex + i, results[i]);
+        }
+    }
+
+    private static void Tally(ImportViolationsResponse response, long index, RowResult result)
+    {
+        switch (result.Kind)
+        {
+            case RowKind.Created:
+                response.Created++;
+                break;
+            case RowKind.Duplicate:
+                response.Duplicate++;
+                break;
+            default:
+                response.Rejected++;
+                if (response.RejectedRows.Count < MaxRejectedRows)
+                {
+                    var rejected = new RejectedRow { Index = index, Code = result.Code, Reason = result.Reason };
+                    rejected.Fields.AddRange(result.Fields);
+                    response.RejectedRows.Add(rejected);
                 }
                 else
                 {
-                    lastOfOperator.TryGetValue(draft.OperatorId, out var previous);
-                    var task = RecordRowAsync(previous, draft, by);
-                    lastOfOperator[draft.OperatorId] = task;
-                    window.Enqueue((i, draft.OperatorId, task));
+                    response.RejectedTruncated = true;
                 }
 
-                // Finished rows leave at once; a full window waits for its oldest row.
-                while (window.Count > 0 && (window.Peek().Result.IsCompleted || window.Count >= ImportWindow))
-                {
-                    var head = window.Peek();
-                    if (!head.Result.IsCompleted)
-                    {
-                        await ((Task)head.Result).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                    }
-
-                    Consume(window.Dequeue());
-                }
-            }
-
-            while (window.Count > 0)
-            {
-                await ((Task)window.Peek().Result).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                Consume(window.Dequeue());
-            }
-
-            // The counts acknowledge every created row: all of them on disk first.
-            await durable.WaitAsync();
+                break;
         }
-        catch
-        {
-            // Let the rows still in flight finish (they may be recorded; a retry then sees duplicates)
-            // before the call ends, so nothing runs on behind a closed call.
-            foreach (var row in window)
-            {
-                await ((Task)row.Result).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-
-            throw;
-        }
-
-        return response;
     }
 
     /// <summary>The same validation as RecordViolation; a missing row body is a rejected row too.</summary>
@@ -134,15 +136,8 @@ public sealed partial class RegulatorGrpcService
         return errors.Count > 0 || valid is null ? (null, RowResult.Invalid(errors)) : (valid, null);
     }
 
-    private async Task<RowResult> RecordRowAsync(Task<RowResult>? previous, ViolationDraft draft, string by)
+    private static RowResult ToRow(RecordOutcome outcome)
     {
-        if (previous is not null)
-        {
-            // Only the order matters here; a failure of the previous row is reported by the previous row.
-            await ((Task)previous).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-
-        var outcome = await grains.GetGrain<IOperatorGrain>(draft.OperatorId).RecordViolationAsync(draft, by);
         if (outcome.Error is { } error)
         {
             var status = GrpcErrors.FromCommand(error).Status;
