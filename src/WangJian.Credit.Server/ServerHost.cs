@@ -244,7 +244,7 @@ public static class ServerHost
             {
                 foreach (var op in await store.PendingOperatorsAsync())
                 {
-                    await grains.GetGrain<IOperatorGrain>(op).GetAssessmentAsync(null);
+                    await grains.Operator(op).GetAssessmentAsync(null);
                 }
 
                 foreach (var agency in Agencies.All.Where(pusher.HasEndpoint))

@@ -24,6 +24,19 @@ public sealed class OperatorGrainTests(ClusterFixture fixture) : IClassFixture<C
     }
 
     [Fact]
+    public async Task Operator_ReferenceBuiltFromResolvedTypes_IsTheSameGrainAsGetGrain()
+    {
+        var op = TestData.FreshUscc();
+        var viaShortcut = fixture.Grains.Operator(op);
+        var viaOrleans = fixture.Grains.GetGrain<IOperatorGrain>(op);
+        Assert.Equal(viaOrleans.GetGrainId(), viaShortcut.GetGrainId());
+
+        await viaShortcut.RecordViolationAsync(TestData.Draft(op, Now.AddDays(-1)), "tester");
+        Assert.Single((await viaOrleans.GetHistoryAsync()).Violations);
+        Assert.NotEqual(fixture.Grains.Operator(TestData.FreshUscc()).GetGrainId(), viaShortcut.GetGrainId());
+    }
+
+    [Fact]
     public async Task RecordViolationAsync_SameDecisionTwice_OneRecord()
     {
         var op = TestData.FreshUscc();

@@ -34,7 +34,7 @@ public sealed partial class AgencyGrpcService(IGrainFactory grains, CreditPolicy
 
         RequestFields.ThrowIfAny(errors);
 
-        var (assessment, version) = await grains.GetGrain<IOperatorGrain>(op).GetStatusAsync();
+        var (assessment, version) = await grains.Operator(op).GetStatusAsync();
         var answer = PreApprovalCheck.Decide(assessment, policy, agency, matter);
         var now = time.GetUtcNow();
         var record = new StoredCheck(

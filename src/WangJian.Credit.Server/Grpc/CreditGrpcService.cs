@@ -21,7 +21,7 @@ public sealed partial class CreditGrpcService(IGrainFactory grains, CreditPolicy
         var asOf = RequestFields.PastInstant(request.AsOf, "as_of", time.GetUtcNow(), errors);
         RequestFields.ThrowIfAny(errors);
 
-        var assessment = await grains.GetGrain<IOperatorGrain>(op).GetAssessmentAsync(asOf);
+        var assessment = await grains.Operator(op).GetAssessmentAsync(asOf);
         return new GetCreditStatusResponse { Status = ProtoMapper.ToProto(assessment, policy) };
     }
 
@@ -45,7 +45,7 @@ public sealed partial class CreditGrpcService(IGrainFactory grains, CreditPolicy
         }
 
         RequestFields.ThrowIfAny(errors);
-        var assessments = await Task.WhenAll(ids.Select(id => grains.GetGrain<IOperatorGrain>(id).GetAssessmentAsync(asOf)));
+        var assessments = await Task.WhenAll(ids.Select(id => grains.Operator(id).GetAssessmentAsync(asOf)));
         var response = new BatchGetCreditStatusResponse();
         response.Statuses.AddRange(assessments.Select(a => ProtoMapper.ToProto(a, policy)));
         return response;

@@ -15,7 +15,7 @@ public sealed partial class RegulatorGrpcService
         RequestFields.Required(request.Reason, "reason", MaxReasonLength, errors);
         RequestFields.ThrowIfAny(errors);
 
-        var outcome = await grains.GetGrain<IOperatorGrain>(op).OpenPunishmentCaseAsync(Caller.Name(context), request.Reason.Trim());
+        var outcome = await grains.Operator(op).OpenPunishmentCaseAsync(Caller.Name(context), request.Reason.Trim());
         await durable.WaitAsync();
         if (outcome.Error is { } error)
         {
@@ -32,7 +32,7 @@ public sealed partial class RegulatorGrpcService
         var op = RequestFields.Operator(request.OperatorId, "operator_id", errors);
         RequestFields.ThrowIfAny(errors);
 
-        var cases = await grains.GetGrain<IOperatorGrain>(op).GetPunishmentCasesAsync();
+        var cases = await grains.Operator(op).GetPunishmentCasesAsync();
         var stored = await NoticeStatesAsync(cases);
         var response = new ListPunishmentCasesResponse();
         response.Cases.AddRange(cases.Select(c => NoticeMapper.ToProto(c, stored)));

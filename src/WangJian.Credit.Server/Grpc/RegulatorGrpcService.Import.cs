@@ -34,20 +34,37 @@ public sealed partial class RegulatorGrpcService
         var by = Caller.Name(context);
         var response = new ImportViolationsResponse();
         var chunk = new List<(ViolationDraft? Draft, RowResult? Rejection)>(ImportChunk);
+        long received = 0;
         long firstIndex = 0;
-        while (await requestStream.MoveNext(context.CancellationToken))
+        // The previous chunk is recorded while the next one is read and validated; a chunk starts only when
+        // the one before it has finished, which keeps each operator's rows in stream order.
+        Task recording = Task.CompletedTask;
+        try
         {
-            response.Received++;
-            chunk.Add(ValidateRow(requestStream.Current));
-            if (chunk.Count == ImportChunk)
+            while (await requestStream.MoveNext(context.CancellationToken))
             {
-                await RecordChunkAsync(chunk, firstIndex, by, response, context.CancellationToken);
-                firstIndex += chunk.Count;
-                chunk.Clear();
+                received++;
+                chunk.Add(ValidateRow(requestStream.Current));
+                if (chunk.Count == ImportChunk)
+                {
+                    await recording;
+                    recording = RecordChunkAsync(chunk, firstIndex, by, response, context.CancellationToken);
+                    firstIndex += chunk.Count;
+                    chunk = new List<(ViolationDraft? Draft, RowResult? Rejection)>(ImportChunk);
+                }
             }
+
+            await recording;
+            await RecordChunkAsync(chunk, firstIndex, by, response, context.CancellationToken);
+        }
+        catch
+        {
+            // Nothing may run on behind a closed call.
+            await recording.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
         }
 
-        await RecordChunkAsync(chunk, firstIndex, by, response, context.CancellationToken);
+        response.Received = received;
 
         // The counts acknowledge every created row: all of them on disk first.
         await durable.WaitAsync();
@@ -81,7 +98,7 @@ public sealed partial class RegulatorGrpcService
         await Parallel.ForEachAsync(groups, options, async (group, _) =>
         {
             var drafts = group.Value.Select(i => chunk[i].Draft!).ToArray();
-            var outcomes = await grains.GetGrain<IOperatorGrain>(group.Key).RecordViolationsAsync(drafts, by);
+            var outcomes = await grains.Operator(group.Key).RecordViolationsAsync(drafts, by);
             for (var k = 0; k < outcomes.Count; k++)
             {
                 results[group.Value[k]] = ToRow(outcomes[k]);

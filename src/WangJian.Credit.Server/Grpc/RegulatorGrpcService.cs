@@ -28,7 +28,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
             throw GrpcErrors.InvalidArgument(errors);
         }
 
-        var outcome = await grains.GetGrain<IOperatorGrain>(valid.OperatorId).RecordViolationAsync(valid, Caller.Name(context));
+        var outcome = await grains.Operator(valid.OperatorId).RecordViolationAsync(valid, Caller.Name(context));
         await durable.WaitAsync();
         if (outcome.Error is { } error)
         {
@@ -51,7 +51,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
         RequestFields.Required(request.Reason, "reason", MaxReasonLength, errors);
         RequestFields.ThrowIfAny(errors);
 
-        var outcome = await grains.GetGrain<IOperatorGrain>(op).RevokeViolationAsync(request.ViolationId.Trim(), request.Reason.Trim(), Caller.Name(context));
+        var outcome = await grains.Operator(op).RevokeViolationAsync(request.ViolationId.Trim(), request.Reason.Trim(), Caller.Name(context));
         await durable.WaitAsync();
         if (outcome.Error is { } error)
         {
@@ -85,7 +85,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
         }
 
         RequestFields.ThrowIfAny(errors);
-        var grain = grains.GetGrain<IOperatorGrain>(op);
+        var grain = grains.Operator(op);
         var outcome = request.TargetCase == DecideRepairRequest.TargetOneofCase.ViolationId
             ? await grain.RepairViolationAsync(request.ViolationId.Trim(), effective, request.Reason.Trim(), Caller.Name(context))
             : await grain.RepairListingAsync(effective, request.Reason.Trim(), Caller.Name(context));
@@ -114,7 +114,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
 
         // Pages follow the order of recording: the history is append-only, so a page boundary never
         // moves while records are added (a late-imported old decision still lands on the last page).
-        var history = await grains.GetGrain<IOperatorGrain>(op).GetHistoryAsync();
+        var history = await grains.Operator(op).GetHistoryAsync();
         var page = history.Violations.Skip(offset).Take(size).ToArray();
         var response = new ListViolationsResponse { TotalSize = history.Violations.Count };
         response.Violations.AddRange(page.Select(v => ProtoMapper.ToProto(v, policy)));
