@@ -176,7 +176,7 @@ public static class ServerHost
         services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store").AddCheck<SiloHealthCheck>("silo");
 
         var app = builder.Build();
-        app.UseAuthentication();
+        app.UseMiddleware<BearerTokenMiddleware>();
         app.UseAuthorization();
         app.UseMiddleware<MessageValidationMiddleware>();
         app.MapGrpcService<RegulatorGrpcService>();

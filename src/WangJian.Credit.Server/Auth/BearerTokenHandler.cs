@@ -9,7 +9,8 @@ namespace WangJian.Credit.Server.Auth;
 /// <summary>
 /// <c>authorization: Bearer &lt;token&gt;</c> → a principal with its role (and agency). A missing or unknown
 /// token fails authentication (gRPC UNAUTHENTICATED); a known token of the wrong role fails authorization
-/// (PERMISSION_DENIED).
+/// (PERMISSION_DENIED). Requests are authenticated by <see cref="BearerTokenMiddleware"/>; this scheme answers
+/// the challenge and the forbid of ASP.NET Core's authorization with gRPC statuses.
 /// </summary>
 public sealed class BearerTokenHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
@@ -19,34 +20,15 @@ public sealed class BearerTokenHandler(
 {
     public const string SchemeName = "Bearer";
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
-    {
-        string? header = Request.Headers.Authorization;
-        if (string.IsNullOrEmpty(header))
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync() =>
+        Task.FromResult(BearerTokenMiddleware.TokenOf(Request.Headers.Authorization) switch
         {
-            return Task.FromResult(AuthenticateResult.NoResult());
-        }
-
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return Task.FromResult(AuthenticateResult.Fail("authorization must be 'Bearer <token>'"));
-        }
-
-        var principal = registry.Resolve(header["Bearer ".Length..].Trim());
-        if (principal is null)
-        {
-            return Task.FromResult(AuthenticateResult.Fail("unknown token"));
-        }
-
-        List<Claim> claims = [new(ClaimTypes.Name, principal.Name), new(ClaimTypes.Role, principal.Role)];
-        if (principal.Agency is not null)
-        {
-            claims.Add(new Claim(Roles.AgencyClaim, principal.Agency));
-        }
-
-        var identity = new ClaimsIdentity(claims, SchemeName);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
-    }
+            null when string.IsNullOrEmpty(Request.Headers.Authorization) => AuthenticateResult.NoResult(),
+            null => AuthenticateResult.Fail("authorization must be 'Bearer <token>'"),
+            var token => registry.Authenticate(token) is { } principal
+                ? AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName))
+                : AuthenticateResult.Fail("unknown token"),
+        });
 
     // A gRPC client should see a gRPC status with a reason, not a bare HTTP 401/403.
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using WangJian.Credit.Domain;
@@ -14,21 +15,32 @@ public sealed record KnownPrincipal(string Name, string Role, string? Agency, by
 /// </summary>
 public sealed class PrincipalRegistry
 {
-    private readonly KnownPrincipal[] principals;
+    public const string AuthenticationType = "Bearer";
 
-    public PrincipalRegistry(IEnumerable<KnownPrincipal> principals) => this.principals = principals.ToArray();
+    private readonly KnownPrincipal[] principals;
+    private readonly ClaimsPrincipal[] claims;
+
+    public PrincipalRegistry(IEnumerable<KnownPrincipal> principals)
+    {
+        this.principals = principals.ToArray();
+        // One immutable ClaimsPrincipal per configured caller, shared by its requests (nothing adds claims).
+        claims = this.principals.Select(ToClaims).ToArray();
+    }
 
     public int Count => principals.Length;
 
-    public KnownPrincipal? Resolve(string token)
+    /// <summary>The caller's ClaimsPrincipal (name, role, agency), or null for an unknown token.</summary>
+    public ClaimsPrincipal? Authenticate(string token) => IndexOf(token) is var i and >= 0 ? claims[i] : null;
+
+    private int IndexOf(string token)
     {
         var hash = SHA256.HashData(Encoding.UTF8.GetBytes(token));
-        KnownPrincipal? found = null;
-        foreach (var p in principals)
+        var found = -1;
+        for (var i = 0; i < principals.Length; i++)
         {
-            if (CryptographicOperations.FixedTimeEquals(hash, p.TokenHash))
+            if (CryptographicOperations.FixedTimeEquals(hash, principals[i].TokenHash))
             {
-                found = p;
+                found = i;
             }
         }
 
@@ -69,5 +81,16 @@ public sealed class PrincipalRegistry
         }
 
         return new PrincipalRegistry(list);
+    }
+
+    private static ClaimsPrincipal ToClaims(KnownPrincipal principal)
+    {
+        List<Claim> list = [new(ClaimTypes.Name, principal.Name), new(ClaimTypes.Role, principal.Role)];
+        if (principal.Agency is not null)
+        {
+            list.Add(new Claim(Roles.AgencyClaim, principal.Agency));
+        }
+
+        return new ClaimsPrincipal(new ClaimsIdentity(list, AuthenticationType));
     }
 }
