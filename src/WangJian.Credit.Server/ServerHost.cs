@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Grpc.Core;
-using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
@@ -164,9 +164,10 @@ public static class ServerHost
             services.AddSingleton(garnet);
         }
 
-        services.AddAuthentication(BearerTokenHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
+        // Callers are authenticated by BearerTokenMiddleware; ASP.NET Core's authorization checks the roles of
+        // [Authorize] and GrpcAuthorizationResultHandler answers a refusal as a gRPC status.
         services.AddAuthorization();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, GrpcAuthorizationResultHandler>();
         services.AddGrpc(o =>
         {
             o.Interceptors.Add<ErrorInterceptor>();

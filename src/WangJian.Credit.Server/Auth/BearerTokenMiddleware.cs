@@ -3,14 +3,16 @@ using Microsoft.Extensions.Primitives;
 namespace WangJian.Credit.Server.Auth;
 
 /// <summary>
-/// Sets the request's user from its bearer token, before ASP.NET Core's authorization checks the roles
-/// (<c>[Authorize(Roles = ...)]</c>) and, when they fail, asks <see cref="BearerTokenHandler"/> to answer.
+/// <c>authorization: Bearer &lt;token&gt;</c> → the request's user, with its name, role (and agency), before
+/// ASP.NET Core's authorization checks the roles of <c>[Authorize(Roles = ...)]</c>. A missing or unknown
+/// token leaves the user anonymous: authorization then answers UNAUTHENTICATED, and a known caller of the
+/// wrong role PERMISSION_DENIED (<see cref="GrpcAuthorizationResultHandler"/>).
 /// </summary>
 /// <remarks>
-/// In place of <c>UseAuthentication()</c>: that resolves and initializes an authentication handler from
-/// the request's services and builds a new principal on every call, about 8 % of the CPU of a
-/// GetCreditStatus (profiled under h2load). The principals are fixed at start, so each token maps to one
-/// prebuilt ClaimsPrincipal (<see cref="PrincipalRegistry.Authenticate"/>).
+/// In place of an ASP.NET Core authentication scheme: that resolves and initializes a handler from the
+/// request's services and builds a new principal on every call, about 8 % of the CPU of a GetCreditStatus
+/// (profiled under h2load). The principals are fixed at start, so each token maps to one prebuilt
+/// ClaimsPrincipal (<see cref="PrincipalRegistry.Authenticate"/>).
 /// </remarks>
 public sealed class BearerTokenMiddleware(RequestDelegate next, PrincipalRegistry registry)
 {

@@ -1,0 +1,38 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+using WangJian.Credit.Server.Grpc;
+
+namespace WangJian.Credit.Server.Auth;
+
+/// <summary>
+/// Answers ASP.NET Core's authorization decisions as gRPC statuses with a reason, not bare HTTP 401/403:
+/// no known caller → UNAUTHENTICATED, a known caller of the wrong role → PERMISSION_DENIED.
+/// </summary>
+public sealed class GrpcAuthorizationResultHandler : IAuthorizationMiddlewareResultHandler
+{
+    public Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
+    {
+        if (authorizeResult.Succeeded)
+        {
+            return next(context);
+        }
+
+        return authorizeResult.Challenged
+            ? WriteAsync(context, global::Grpc.Core.StatusCode.Unauthenticated, string.IsNullOrEmpty(context.Request.Headers.Authorization)
+                ? "missing credentials: send 'authorization: Bearer <token>'"
+                : "invalid credentials: the bearer token is not known")
+            : WriteAsync(context, global::Grpc.Core.StatusCode.PermissionDenied, $"role '{context.User.FindFirstValue(ClaimTypes.Role)}' may not call {context.Request.Path}");
+    }
+
+    private static Task WriteAsync(HttpContext context, global::Grpc.Core.StatusCode code, string message)
+    {
+        if (context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) != true)
+        {
+            context.Response.StatusCode = code == global::Grpc.Core.StatusCode.Unauthenticated ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden;
+            return Task.CompletedTask;
+        }
+
+        return TrailersOnly.WriteAsync(context.Response, code, message);
+    }
+}
