@@ -129,6 +129,7 @@ public sealed class BadInputCorpusTests(ServerFixture server, ITestOutputHelper 
         await Parallel.ForEachAsync(cases, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (c, ct) =>
         {
             StatusCode code;
+            var detail = string.Empty;
             if (c.Truncated)
             {
                 code = await SendTruncatedAsync(http, baseUri, c.Service, c.Method, c.Token, c.Body, ct);
@@ -145,6 +146,7 @@ public sealed class BadInputCorpusTests(ServerFixture server, ITestOutputHelper 
                 catch (RpcException e)
                 {
                     code = e.StatusCode;
+                    detail = e.Status.Detail;
                 }
             }
 
@@ -152,7 +154,7 @@ public sealed class BadInputCorpusTests(ServerFixture server, ITestOutputHelper 
             var expected = c.Token is null || c.Token == "forged" ? StatusCode.Unauthenticated : StatusCode.InvalidArgument;
             if (code != expected)
             {
-                failures.Enqueue($"{c.Service}/{c.Method} token={c.Token} truncated={c.Truncated} bytes={Convert.ToHexString(c.Body.AsSpan(0, Math.Min(40, c.Body.Length)))}: {code}");
+                failures.Enqueue($"{c.Service}/{c.Method} token={c.Token} truncated={c.Truncated} bytes={Convert.ToHexString(c.Body.AsSpan(0, Math.Min(40, c.Body.Length)))}: {code} {detail}");
             }
         });
 
