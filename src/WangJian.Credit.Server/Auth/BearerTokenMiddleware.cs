@@ -27,7 +27,7 @@ public sealed class BearerTokenMiddleware(RequestDelegate next, PrincipalRegistr
     }
 
     /// <summary>The token of an <c>authorization: Bearer &lt;token&gt;</c> header; null when there is none.</summary>
-    public static string? TokenOf(StringValues header)
+    private static string? TokenOf(StringValues header)
     {
         var value = header.ToString();
         return value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? value["Bearer ".Length..].Trim() : null;

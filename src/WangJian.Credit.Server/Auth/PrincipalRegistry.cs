@@ -15,7 +15,7 @@ public sealed record KnownPrincipal(string Name, string Role, string? Agency, by
 /// </summary>
 public sealed class PrincipalRegistry
 {
-    public const string AuthenticationType = "Bearer";
+    private const string AuthenticationType = "Bearer";
 
     private readonly KnownPrincipal[] principals;
     private readonly ClaimsPrincipal[] claims;

@@ -9,8 +9,8 @@ using WangJian.Credit.V1;
 namespace WangJian.Credit.Server.Grpc;
 
 /// <summary>Pre-approval checks for the agency the caller is bound to; every answer is stored first.</summary>
-[Authorize(Roles = Roles.AgencyService)]
 /// <remarks>Every method that writes awaits <see cref="DurableWrites.WaitAsync"/> before it answers: an answered check is on disk.</remarks>
+[Authorize(Roles = Roles.AgencyService)]
 public sealed partial class AgencyGrpcService(IGrainFactory grains, CreditPolicy policy, TimeProvider time, CheckLog checks, DurableWrites durable) : AgencyService.AgencyServiceBase
 {
     private readonly IReadOnlySet<string> matters = PreApprovalCheck.KnownMatters(policy);

@@ -9,8 +9,8 @@ using WangJian.Credit.V1;
 namespace WangJian.Credit.Server.Grpc;
 
 /// <summary>Record, revoke and repair: validate at the edge, then one grain call.</summary>
-[Authorize(Roles = Roles.RegulatorService)]
 /// <remarks>Every method that writes awaits <see cref="DurableWrites.WaitAsync"/> before it answers: an acknowledged write is on disk.</remarks>
+[Authorize(Roles = Roles.RegulatorService)]
 public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPolicy policy, TimeProvider time, DurableWrites durable) : RegulatorService.RegulatorServiceBase
 {
     private const int MaxReasonLength = 2000;
