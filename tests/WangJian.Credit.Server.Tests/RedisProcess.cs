@@ -27,6 +27,9 @@ public sealed class RedisProcess : IAsyncDisposable
         new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.FirstOrDefault(File.Exists)
         ?? throw new InvalidOperationException("redis-server is not installed: run scripts/test-all.sh (it installs Debian's redis-server) or apt-get install -y redis-server");
 
+    /// <summary>When set before <see cref="StartAsync"/>, the server requires this password.</summary>
+    public string? Password { get; init; }
+
     public async Task StartAsync()
     {
         var psi = new ProcessStartInfo(Binary)
@@ -35,7 +38,8 @@ public sealed class RedisProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", DataDir, "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--protected-mode", "no" })
+        string[] auth = Password is null ? [] : ["--requirepass", Password];
+        foreach (var a in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", DataDir, "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--protected-mode", "no" }.Concat(auth))
         {
             psi.ArgumentList.Add(a);
         }
@@ -58,6 +62,18 @@ public sealed class RedisProcess : IAsyncDisposable
         }
 
         throw new TimeoutException("redis-server did not start");
+    }
+
+    /// <summary>SIGSTOP: the store keeps its connections open but answers nothing, as a frozen host does.</summary>
+    public void Freeze() => Signal("STOP");
+
+    /// <summary>SIGCONT after <see cref="Freeze"/>.</summary>
+    public void Thaw() => Signal("CONT");
+
+    private void Signal(string signal)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, process!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
     }
 
     /// <summary>SIGKILL: the store vanishes as in a crash or a network cut.</summary>
