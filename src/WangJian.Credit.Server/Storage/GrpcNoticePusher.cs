@@ -32,7 +32,21 @@ public sealed class GrpcNoticePusher(
     public async Task PushAsync(string agency, StoredNotice notice, CancellationToken cancellationToken)
     {
         var endpoint = Endpoint(agency) ?? throw new InvalidOperationException($"agency {agency} has no receiver endpoint");
-        var channel = channels.GetOrAdd(agency, _ => GrpcChannel.ForAddress(endpoint.Url));
+        var channel = channels.GetOrAdd(agency, _ => GrpcChannel.ForAddress(endpoint.Url, new GrpcChannelOptions
+        {
+            // Every push connects on demand: the outbox and the pipeline own retries and backoff. The
+            // channel's own reconnect backoff (1 s doubling up to 2 min) kept a receiver that was back
+            // unreachable long after it answered again, every push failing fast meanwhile.
+            HttpClient = new HttpClient(new SocketsHttpHandler
+            {
+                ConnectTimeout = TimeSpan.FromMilliseconds(options.Value.AttemptTimeoutMs),
+                EnableMultipleHttp2Connections = true,
+            })
+            {
+                Timeout = Timeout.InfiniteTimeSpan,
+            },
+            DisposeHttpClient = true,
+        }));
         var client = new NoticeReceiverService.NoticeReceiverServiceClient(channel);
         var request = new DeliverNoticeRequest { Notice = NoticeMapper.ToProto(notice) };
         var headers = new Metadata();
