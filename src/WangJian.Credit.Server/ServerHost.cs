@@ -177,6 +177,7 @@ public static class ServerHost
         services.AddSingleton<INoticeStore, RedisNoticeStore>();
         services.AddSingleton<INoticePusher, GrpcNoticePusher>();
         services.AddOptions<DeliveryOptions>().Bind(config.GetSection(DeliveryOptions.Section));
+        services.AddSingleton(new DeliveryBackoff(deliveryOptions, Random.Shared));
         services.AddOptions<AgencyEndpointsOptions>().Bind(config.GetSection(AgencyEndpointsOptions.Section));
         AddDeliveryPipelines(services, deliveryOptions);
         services.AddSingleton<ICreditChangeLog>(sp => sp.GetRequiredService<RedisChangeLog>());
@@ -261,14 +262,14 @@ public static class ServerHost
     }
 
     /// <summary>
-    /// After a start (or a crash), wake every agency outbox with a receiver and every operator that still
-    /// holds notices, so pending delivery resumes at once rather than at the next reminder.
+    /// After a start (or a crash), wake every agency outbox and every operator that still holds notices, so
+    /// pending delivery resumes at once rather than at the next reminder, and each agency's notice gauges
+    /// are reported from the start.
     /// </summary>
     private static async Task ResumeDeliveryAsync(IServiceProvider services)
     {
         var grains = services.GetRequiredService<IGrainFactory>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("WangJian.Credit.Delivery");
-        var pusher = services.GetRequiredService<INoticePusher>();
         var store = services.GetRequiredService<INoticeStore>();
         for (var attempt = 0; attempt < 10; attempt++)
         {
@@ -279,7 +280,7 @@ public static class ServerHost
                     await grains.Operator(op).GetAssessmentAsync(null);
                 }
 
-                foreach (var agency in Agencies.All.Where(pusher.HasEndpoint))
+                foreach (var agency in Agencies.All)
                 {
                     await grains.GetGrain<IAgencyOutboxGrain>(agency).WakeAsync();
                 }
