@@ -48,6 +48,12 @@ public static class ServerHost
         var policy = PolicyFile.Load(policyOptions.Path);
         bootLog.LogInformation("Policy {Version} loaded: {Offenses} offenses, {Measures} measures", policy.Version, policy.Offenses.Count, policy.Measures.Count);
 
+        if (storage.Embedded)
+        {
+            // Before anything is written to it (dev tokens, the store): owner-only.
+            PrivateDataDir.Prepare(storage.DataDir);
+        }
+
         var principals = auth.Principals.Count > 0
             ? PrincipalRegistry.FromOptions(auth.Principals)
             : storage.Embedded
@@ -57,14 +63,25 @@ public static class ServerHost
                     "(Name, Role, Agency, TokenSha256); development tokens are generated only for the embedded store.");
 
         EmbeddedGarnet? garnet = null;
+        // Lives as long as the store: Garnet and the log marks log through it until the store is disposed.
+        ILoggerFactory? garnetLoggers = null;
         if (storage.Embedded)
         {
-            using var garnetLoggers = LoggerFactory.Create(l => l.AddConsole().SetMinimumLevel(LogLevel.Warning));
-            garnet = EmbeddedGarnet.Start(storage.DataDir, garnetLoggers);
+            garnetLoggers = LoggerFactory.Create(l => l.AddConsole().SetMinimumLevel(LogLevel.Warning));
+            try
+            {
+                garnet = EmbeddedGarnet.Start(storage, garnetLoggers);
+            }
+            catch
+            {
+                garnetLoggers.Dispose();
+                throw;
+            }
+
             bootLog.LogInformation("Embedded Garnet on 127.0.0.1:{Port}, data in {DataDir}", garnet.Port, garnet.DataDir);
         }
 
-        var redisOptions = ConfigurationOptions.Parse(garnet?.ConnectionString ?? storage.Redis!);
+        var redisOptions = garnet?.ConnectionOptions() ?? ConfigurationOptions.Parse(storage.Redis!);
         redisOptions.AbortOnConnectFail = false;
         redisOptions.ConnectTimeout = storage.OperationTimeoutMs;
         redisOptions.SyncTimeout = storage.OperationTimeoutMs;
@@ -192,6 +209,7 @@ public static class ServerHost
         {
             redis.Dispose();
             garnet?.Dispose();
+            garnetLoggers?.Dispose();
         });
         return app;
     }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
+using WangJian.Credit.Server.Options;
 using WangJian.Credit.Server.Storage;
 
 namespace WangJian.Credit.Server.Tests;
@@ -14,10 +15,10 @@ public sealed class DurableWritesTests : IDisposable
     [Fact]
     public async Task ConcurrentWritersEachWaitingForTheirCommit_AllComplete_AndTheDataIsThereAfterARestart()
     {
-        using (var garnet = EmbeddedGarnet.Start(dir.Path, NullLoggerFactory.Instance))
+        using (var garnet = EmbeddedGarnet.Start(new StorageOptions { DataDir = dir.Path }, NullLoggerFactory.Instance))
         {
             var durable = DurableWrites.For(garnet, TimeSpan.FromSeconds(5));
-            using var redis = await ConnectionMultiplexer.ConnectAsync(garnet.ConnectionString);
+            using var redis = await ConnectionMultiplexer.ConnectAsync(garnet.ConnectionOptions());
             var writes = Enumerable.Range(0, 500).Select(async i =>
             {
                 await redis.GetDatabase().StringSetAsync($"k{i}", i);
@@ -27,9 +28,9 @@ public sealed class DurableWritesTests : IDisposable
         }
 
         // Recovery replays only the committed log: everything waited for is in it.
-        using (var garnet = EmbeddedGarnet.Start(dir.Path, NullLoggerFactory.Instance))
+        using (var garnet = EmbeddedGarnet.Start(new StorageOptions { DataDir = dir.Path }, NullLoggerFactory.Instance))
         {
-            using var redis = await ConnectionMultiplexer.ConnectAsync(garnet.ConnectionString);
+            using var redis = await ConnectionMultiplexer.ConnectAsync(garnet.ConnectionOptions());
             var values = await redis.GetDatabase().StringGetAsync(Enumerable.Range(0, 500).Select(i => (RedisKey)$"k{i}").ToArray());
             Assert.Equal(Enumerable.Range(0, 500), values.Select(v => (int)v));
         }
@@ -38,7 +39,7 @@ public sealed class DurableWritesTests : IDisposable
     [Fact]
     public async Task AStoreThatIsGone_AnswersWithinTheTimeout_NeverHangs()
     {
-        var garnet = EmbeddedGarnet.Start(dir.Path, NullLoggerFactory.Instance);
+        var garnet = EmbeddedGarnet.Start(new StorageOptions { DataDir = dir.Path }, NullLoggerFactory.Instance);
         var durable = DurableWrites.For(garnet, TimeSpan.FromMilliseconds(500));
         garnet.Dispose();
 
