@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using WangJian.Credit.V1;
@@ -23,10 +21,10 @@ public sealed partial class EmbeddedStoreTests : IDisposable
         var port = int.Parse(EmbeddedPort().Match(string.Join('\n', server.Output)).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         var password = await File.ReadAllTextAsync(Path.Combine(dataDir.Path, "garnet", "password"));
 
-        Assert.StartsWith("-NOAUTH", await RespAsync(port, ["PING"]));
-        Assert.StartsWith("-NOAUTH", await RespAsync(port, ["KEYS", "*"]));
-        Assert.StartsWith("-", await RespAsync(port, ["AUTH", "not-the-password"]));
-        Assert.Equal("+OK\r\n+PONG\r\n", await RespAsync(port, ["AUTH", password], ["PING"]));
+        Assert.StartsWith("-NOAUTH", await Resp.SendAsync(port, ["PING"]));
+        Assert.StartsWith("-NOAUTH", await Resp.SendAsync(port, ["KEYS", "*"]));
+        Assert.StartsWith("-", await Resp.SendAsync(port, ["AUTH", "not-the-password"]));
+        Assert.Equal("+OK\r\n+PONG\r\n", await Resp.SendAsync(port, ["AUTH", password], ["PING"]));
         Assert.DoesNotContain(server.Output, line => line.Contains(password, StringComparison.Ordinal));
     }
 
@@ -150,40 +148,6 @@ public sealed partial class EmbeddedStoreTests : IDisposable
         Directory.EnumerateFiles(Path.Combine(dataDir.Path, "garnet", "checkpoints", "AOF"), "aof.log.*")
             .Where(f => new FileInfo(f).Length > 0)
             .MaxBy(f => long.Parse(Path.GetExtension(f).TrimStart('.'), System.Globalization.CultureInfo.InvariantCulture))!;
-
-    /// <summary>Sends RESP commands on one fresh connection and returns what came back.</summary>
-    private static async Task<string> RespAsync(int port, params string[][] commands)
-    {
-        using var client = new TcpClient();
-        await client.ConnectAsync("127.0.0.1", port);
-        var stream = client.GetStream();
-        var request = new StringBuilder();
-        foreach (var command in commands)
-        {
-            request.Append('*').Append(command.Length).Append("\r\n");
-            foreach (var part in command)
-            {
-                request.Append('$').Append(Encoding.UTF8.GetByteCount(part)).Append("\r\n").Append(part).Append("\r\n");
-            }
-        }
-
-        await stream.WriteAsync(Encoding.UTF8.GetBytes(request.ToString()));
-        var reply = new StringBuilder();
-        var buffer = new byte[4096];
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (reply.ToString().Split("\r\n").Length - 1 < commands.Length)
-        {
-            var n = await stream.ReadAsync(buffer, timeout.Token);
-            if (n == 0)
-            {
-                break;
-            }
-
-            reply.Append(Encoding.UTF8.GetString(buffer, 0, n));
-        }
-
-        return reply.ToString();
-    }
 
     [GeneratedRegex(@"Embedded Garnet on 127\.0\.0\.1:(\d+)")]
     private static partial Regex EmbeddedPort();
