@@ -40,10 +40,11 @@ public sealed class CommittedLog
     internal Mark? Oldest => state.Marks.Count > 0 ? state.Marks[0] : null;
 
     /// <summary>
-    /// The marks of <paramref name="storeDir"/>. A log without marks (older versions) keeps Garnet's default
-    /// segment size, which it was written with; a new one uses <paramref name="segmentBytes"/>.
+    /// The marks of <paramref name="storeDir"/>. A log written by a version before the marks (no marks and
+    /// no store password yet) keeps Garnet's default segment size, which it was written with; any other
+    /// uses <paramref name="segmentBytes"/>.
     /// </summary>
-    public static CommittedLog Open(string storeDir, string aofDir, long segmentBytes)
+    public static CommittedLog Open(string storeDir, string aofDir, long segmentBytes, bool hasPassword)
     {
         var path = Path.Combine(storeDir, FileName);
         if (File.Exists(path))
@@ -63,7 +64,7 @@ public sealed class CommittedLog
             throw new InvalidOperationException($"{path} is unreadable: the store cannot check that its log is complete (delete the file to start without that check)");
         }
 
-        var legacy = Directory.Exists(aofDir) && Directory.EnumerateFiles(aofDir, "aof.log.*").Any();
+        var legacy = !hasPassword && Directory.Exists(aofDir) && Directory.EnumerateFiles(aofDir, "aof.log.*").Any();
         return new CommittedLog(path, aofDir, new State(legacy ? LegacySegmentBytes : segmentBytes, []));
     }
 

@@ -99,11 +99,12 @@ public sealed class EmbeddedGarnet : IDisposable
         GarnetServer? server = null;
         try
         {
-            var committed = CommittedLog.Open(storeDir, Path.Combine(checkpointDir, "AOF"), SegmentBytes);
+            var passwordFile = Path.Combine(storeDir, PasswordFile);
+            var committed = CommittedLog.Open(storeDir, Path.Combine(checkpointDir, "AOF"), SegmentBytes, hasPassword: File.Exists(passwordFile));
             var cut = committed.CheckFiles();
             Accept(cut, options, logger);
 
-            var password = LoadOrCreatePassword(Path.Combine(storeDir, PasswordFile));
+            var password = LoadOrCreatePassword(passwordFile);
             var port = FreeLoopbackPort();
             var args = new List<string>
             {
