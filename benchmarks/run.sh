@@ -222,7 +222,7 @@ if ((LOG_WRITES > 0)); then
   t0=$(date +%s.%N)
   # shellcheck disable=SC2046
   start server "$OUT/log-server2.log" "$server_dll" $(real_args "$logdata")
-  note "- restart after kill -9 until serving: $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
+  note "- restart after kill -9 until serving: $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s, of which the store's recovery (checkpoint and log replay) $(grep -o "recovered in [0-9]* ms" "$OUT/log-server2.log" | head -1 | cut -d' ' -f3) ms"
   stop "$pid"
 fi
 

@@ -78,7 +78,7 @@ public static class ServerHost
                 throw;
             }
 
-            bootLog.LogInformation("Embedded Garnet on 127.0.0.1:{Port}, data in {DataDir}", garnet.Port, garnet.DataDir);
+            bootLog.LogInformation("Embedded Garnet on 127.0.0.1:{Port}, data in {DataDir}, recovered in {RecoveryMs:F0} ms", garnet.Port, garnet.DataDir, garnet.Recovery.TotalMilliseconds);
         }
 
         var redisOptions = garnet?.ConnectionOptions() ?? ConfigurationOptions.Parse(storage.Redis!);

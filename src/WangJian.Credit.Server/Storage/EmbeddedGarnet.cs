@@ -57,6 +57,9 @@ public sealed class EmbeddedGarnet : IDisposable
 
     public string DataDir { get; }
 
+    /// <summary>How long the start took: recovery of the last checkpoint and replay of the log after it.</summary>
+    public TimeSpan Recovery { get; private init; }
+
     /// <summary>Where this store listens, with its password (never put in a log: ToString() leaves it out).</summary>
     public ConfigurationOptions ConnectionOptions()
     {
@@ -141,6 +144,7 @@ public sealed class EmbeddedGarnet : IDisposable
                 args.Add("--fail-on-recovery-error");
             }
 
+            var recovery = System.Diagnostics.Stopwatch.StartNew();
             try
             {
                 server = new GarnetServer([.. args], loggerFactory, cleanupDir: false);
@@ -158,7 +162,7 @@ public sealed class EmbeddedGarnet : IDisposable
                 Accept(committed.CheckRecovered(Persistence(server, "TailAddress")), options, logger);
             }
 
-            var garnet = new EmbeddedGarnet(server, lockFile, committed, password, port, dataDir, time, logger);
+            var garnet = new EmbeddedGarnet(server, lockFile, committed, password, port, dataDir, time, logger) { Recovery = recovery.Elapsed };
             garnet.Mark();
             garnet.markTimer = time.CreateTimer(_ => garnet.MarkQuietly(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
             return garnet;
