@@ -153,8 +153,8 @@ public sealed class EmbeddedGarnet : IDisposable
             catch (Exception e) when (e is not InvalidOperationException)
             {
                 throw new InvalidOperationException(
-                    $"the embedded store in {storeDir} could not recover its checkpoint or log: {e.Message.ReplaceLineEndings(" ")} " +
-                    "(Storage:AcceptDataLoss true starts without what cannot be read)", e);
+                    $"the embedded store in {storeDir} did not start: {e.Message.ReplaceLineEndings(" ")} " +
+                    "(if its checkpoint or log cannot be read, Storage:AcceptDataLoss true starts without what cannot be read)", e);
             }
 
             if (cut is null)
@@ -241,8 +241,9 @@ public sealed class EmbeddedGarnet : IDisposable
         {
             Mark();
         }
-        catch (IOException e)
+        catch (Exception e)
         {
+            // A timer callback that throws would end the process; a missed mark only weakens the next start's check.
             logger.LogWarning("Could not mark the committed end of the embedded store's log: {Error}", e.Message);
         }
     }
