@@ -11,6 +11,8 @@
 #   IMPORT_ROWS=200000 rows of the ImportViolations run; IMPORT_OPERATORS=10000
 #   SCALE_N=200000     operators of the scale run (the goal is 1,000,000: SCALE_N=1000000 takes a few
 #                      minutes more and about 10 GiB); SCALE_N=0 skips it
+#   LOG_WRITES=200000  RecordViolation calls of the bounded-log run (over LOG_OPERATORS=1000 operators): the
+#                      data dir against the live data, and the restart after kill -9; LOG_WRITES=0 skips it
 #   SKIP_READS=1 SKIP_WRITES=1 SKIP_IMPORT=1 to leave a part out
 #   OUT=dir            where logs and summary.md go (default a fresh /tmp/wj-bench.*)
 set -euo pipefail
@@ -27,6 +29,8 @@ WRITES_CONCURRENCY=${WRITES_CONCURRENCY:-64}
 IMPORT_ROWS=${IMPORT_ROWS:-200000}
 IMPORT_OPERATORS=${IMPORT_OPERATORS:-10000}
 SCALE_N=${SCALE_N:-200000}
+LOG_WRITES=${LOG_WRITES:-200000}
+LOG_OPERATORS=${LOG_OPERATORS:-1000}
 OUT=${OUT:-$(mktemp -d /tmp/wj-bench.XXXXXX)}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
@@ -198,6 +202,27 @@ if ((SCALE_N > 0)); then
   note "- restart on that store (AOF replay) until serving: $((SECONDS - t0)) s"
   loadgen scale --phase cold --operators "$SCALE_N" --server "$url" --tokens "$scale/dev-tokens.json" --server-pid "$pid" | tee "$OUT/scale-cold.out" >&2
   sed 's/^/- /' "$OUT/scale-load.out" "$OUT/scale-cold.out" >>"$summary"
+  stop "$pid"
+fi
+
+if ((LOG_WRITES > 0)); then
+  say "bounded log: $LOG_WRITES writes over $LOG_OPERATORS operators"
+  logdata="$OUT/log-data"
+  # shellcheck disable=SC2046
+  start server "$OUT/log-server.log" "$server_dll" $(real_args "$logdata")
+  port=$(grep -o "Embedded Garnet on 127.0.0.1:[0-9]*" "$OUT/log-server.log" | head -1 | cut -d: -f2)
+  loadgen writes --server "$url" --tokens "$logdata/dev-tokens.json" --total "$LOG_WRITES" --warmup 0 \
+    --operators "$LOG_OPERATORS" --concurrency "$WRITES_CONCURRENCY" | tee "$OUT/log-writes.out" >&2
+  loadgen store --data "$logdata" --port "$port" | tee "$OUT/log-store.out" >&2
+  note "- bounded log, $(cat "$OUT/log-writes.out")"
+  note "- right after the last write: $(cat "$OUT/log-store.out")"
+  # The worst restart: killed, so it replays all the log written since the last checkpoint.
+  kill -9 "$pid"
+  while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
+  t0=$(date +%s.%N)
+  # shellcheck disable=SC2046
+  start server "$OUT/log-server2.log" "$server_dll" $(real_args "$logdata")
+  note "- restart after kill -9 until serving: $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s, of which the store's recovery (checkpoint and log replay) $(grep -o "recovered in [0-9]* ms" "$OUT/log-server2.log" | head -1 | cut -d' ' -f3) ms"
   stop "$pid"
 fi
 

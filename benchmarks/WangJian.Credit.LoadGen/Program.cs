@@ -9,5 +9,6 @@ var root = new RootCommand("Load generator for the WangJian.Credit benchmarks (s
     WritesCommand.Create(),
     ImportCommand.Create(),
     ScaleCommand.Create(),
+    StoreCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -20,7 +20,8 @@ public static class WritesCommand
         var operators = new Option<int>("--operators") { Description = "Operators the writes are spread over", DefaultValueFactory = _ => 10_000 };
         var duration = new Option<double>("--duration") { Description = "Measured seconds", DefaultValueFactory = _ => 20 };
         var warmup = new Option<double>("--warmup") { Description = "Seconds of writes before measuring", DefaultValueFactory = _ => 3 };
-        var command = new Command("writes", "RecordViolation throughput over many operators") { server, tokens, concurrency, operators, duration, warmup };
+        var total = new Option<long>("--total") { Description = "Stop after this many calls instead of after --duration (0: by duration)" };
+        var command = new Command("writes", "RecordViolation throughput over many operators") { server, tokens, concurrency, operators, duration, warmup, total };
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var s = new Server(parse.GetValue(server)!, parse.GetValue(tokens)!);
@@ -28,7 +29,8 @@ public static class WritesCommand
             var headers = s.As("regulator");
             var ops = parse.GetValue(operators);
             var warm = TimeSpan.FromSeconds(parse.GetValue(warmup));
-            var end = warm + TimeSpan.FromSeconds(parse.GetValue(duration));
+            var calls = parse.GetValue(total);
+            var end = calls > 0 ? TimeSpan.MaxValue : warm + TimeSpan.FromSeconds(parse.GetValue(duration));
             long next = -1;
             long acknowledged = 0;
             long failed = 0;
@@ -42,6 +44,11 @@ public static class WritesCommand
                 while (clock.Elapsed < end)
                 {
                     var n = Interlocked.Increment(ref next);
+                    if (calls > 0 && n >= calls)
+                    {
+                        break;
+                    }
+
                     var request = Requests.Ordinary(Ids.Of(Ids.Writes, n % ops), "writes", n);
                     var started = clock.Elapsed;
                     try

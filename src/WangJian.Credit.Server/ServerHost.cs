@@ -59,6 +59,12 @@ public static class ServerHost
         var policy = PolicyFile.Load(policyOptions.Path);
         bootLog.LogInformation("Policy {Version} loaded: {Offenses} offenses, {Measures} measures", policy.Version, policy.Offenses.Count, policy.Measures.Count);
 
+        if (storage.Embedded)
+        {
+            // Before anything is written to it (dev tokens, the store): owner-only.
+            PrivateDataDir.Prepare(storage.DataDir);
+        }
+
         var principals = auth.Principals.Count > 0
             ? PrincipalRegistry.FromOptions(auth.Principals)
             : storage.Embedded
@@ -67,15 +73,31 @@ public static class ServerHost
                     "Auth:Principals is empty. With an external Redis (Storage:Redis) the server needs configured principals " +
                     "(Name, Role, Agency, TokenSha256); development tokens are generated only for the embedded store.");
 
+        var siloPort = silo.SiloPort == 0 ? FreePort() : silo.SiloPort;
+        var advertised = IPAddress.Parse(silo.AdvertisedIp);
+        var listenOnAny = silo.AdvertisedIp != "127.0.0.1";
+        Preflight.RequirePortFree(listenOnAny ? IPAddress.Any : advertised, siloPort, "silo port", "Orleans:SiloPort");
+
         EmbeddedGarnet? garnet = null;
+        // Lives as long as the store: Garnet and the log marks log through it until the store is disposed.
+        ILoggerFactory? garnetLoggers = null;
         if (storage.Embedded)
         {
-            using var garnetLoggers = LoggerFactory.Create(l => l.AddConsole().SetMinimumLevel(LogLevel.Warning));
-            garnet = EmbeddedGarnet.Start(storage.DataDir, garnetLoggers);
-            bootLog.LogInformation("Embedded Garnet on 127.0.0.1:{Port}, data in {DataDir}", garnet.Port, garnet.DataDir);
+            garnetLoggers = LoggerFactory.Create(l => l.AddConsole().SetMinimumLevel(LogLevel.Warning));
+            try
+            {
+                garnet = EmbeddedGarnet.Start(storage, garnetLoggers);
+            }
+            catch
+            {
+                garnetLoggers.Dispose();
+                throw;
+            }
+
+            bootLog.LogInformation("Embedded Garnet on 127.0.0.1:{Port}, data in {DataDir}, recovered in {RecoveryMs:F0} ms", garnet.Port, garnet.DataDir, garnet.Recovery.TotalMilliseconds);
         }
 
-        var redisOptions = Preflight.ParseRedis(garnet?.ConnectionString ?? storage.Redis!, "Storage:Redis");
+        var redisOptions = garnet?.ConnectionOptions() ?? Preflight.ParseRedis(storage.Redis!, "Storage:Redis");
         redisOptions.AbortOnConnectFail = false;
         redisOptions.ConnectTimeout = storage.OperationTimeoutMs;
         redisOptions.SyncTimeout = storage.OperationTimeoutMs;
@@ -95,10 +117,6 @@ public static class ServerHost
             await redis.GetDatabase().KeyDeleteAsync(RedisClusteringOptions.DefaultCreateRedisKey(clusterOptions));
         }
 
-        var siloPort = silo.SiloPort == 0 ? FreePort() : silo.SiloPort;
-        var advertised = IPAddress.Parse(silo.AdvertisedIp);
-        var listenOnAny = silo.AdvertisedIp != "127.0.0.1";
-        Preflight.RequirePortFree(listenOnAny ? IPAddress.Any : advertised, siloPort, "silo port", "Orleans:SiloPort");
         await MembershipPreflight.RequireEndpointFreeAsync(
             redis.GetDatabase(), RedisClusteringOptions.DefaultCreateRedisKey(clusterOptions), new IPEndPoint(advertised, siloPort), TimeSpan.FromSeconds(1));
         // One multiplexer for every provider and our own keys; IsShared stops a provider from disposing it.
@@ -224,6 +242,7 @@ public static class ServerHost
         {
             redis.Dispose();
             garnet?.Dispose();
+            garnetLoggers?.Dispose();
         });
         return app;
     }

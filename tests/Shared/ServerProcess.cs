@@ -13,10 +13,12 @@ namespace WangJian.Credit.Testing;
 public sealed class ServerProcess : IAsyncDisposable
 {
     private readonly Process process;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> output;
 
-    private ServerProcess(Process process, string address, string dataDir)
+    private ServerProcess(Process process, System.Collections.Concurrent.ConcurrentQueue<string> output, string address, string dataDir)
     {
         this.process = process;
+        this.output = output;
         Address = address;
         DataDir = dataDir;
         Channel = GrpcChannel.ForAddress(address);
@@ -27,6 +29,9 @@ public sealed class ServerProcess : IAsyncDisposable
     public string DataDir { get; }
 
     public GrpcChannel Channel { get; }
+
+    /// <summary>Every line the server wrote so far, stdout and stderr.</summary>
+    public IReadOnlyList<string> Output => [.. output];
 
     public CallInvoker As(string tokenKey)
     {
@@ -122,7 +127,52 @@ public sealed class ServerProcess : IAsyncDisposable
             throw new TimeoutException("server did not start in 90 s: " + string.Join("\n", output));
         }
 
-        return new ServerProcess(process, await ready.Task, dataDir);
+        return new ServerProcess(process, output, await ready.Task, dataDir);
+    }
+
+    /// <summary>Starts the server and waits for it to exit on its own (a refused start): exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(string dataDir, params string[] extraArgs)
+    {
+        var dll = ServerDll();
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in new[] { dll, "--urls", "http://127.0.0.1:0", "--Storage:DataDir", dataDir, "--Orleans:SiloPort", "0", "--Observability:MetricsUrl=" }.Concat(extraArgs))
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the server");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("the server did not exit within 90 s: " + await stdout);
+        }
+
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    /// <summary>SIGTERM: a clean stop (the host's shutdown runs), waits for the exit.</summary>
+    public async Task StopAsync()
+    {
+        using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await process.WaitForExitAsync(timeout.Token);
     }
 
     /// <summary>

@@ -62,13 +62,14 @@ public sealed class BadStartTests : IDisposable
     [Fact]
     public async Task Start_RedisPasswordMissingWrongOrTlsMismatch_ExitsTwoSayingWhich()
     {
-        await using var redis = new RedisProcess { Password = "right-password" };
+        await using var redis = new RedisProcess("right-password");
+        var bare = $"127.0.0.1:{redis.Port}";
         await redis.StartAsync();
         string[] common = ["--urls", "http://127.0.0.1:0", "--Storage:DataDir", dir.Path, "--Orleans:SiloPort", "0", .. AdminPrincipal];
 
-        await AssertRefusedAsync("Storage:Redis", "requires a password", [.. common, "--Storage:Redis", redis.ConnectionString]);
-        await AssertRefusedAsync("Storage:Redis", "password (or user) was refused", [.. common, "--Storage:Redis", redis.ConnectionString + ",password=wrong-password"]);
-        await AssertRefusedAsync("Storage:Redis", "TLS", [.. common, "--Storage:Redis", redis.ConnectionString + ",password=right-password,ssl=true"]);
+        await AssertRefusedAsync("Storage:Redis", "requires a password", [.. common, "--Storage:Redis", bare]);
+        await AssertRefusedAsync("Storage:Redis", "password (or user) was refused", [.. common, "--Storage:Redis", bare + ",password=wrong-password"]);
+        await AssertRefusedAsync("Storage:Redis", "TLS", [.. common, "--Storage:Redis", bare + ",password=right-password,ssl=true"]);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Configuration;
 using StackExchange.Redis;
+using WangJian.Credit.Server.Options;
 using WangJian.Credit.Server.Storage;
 
 namespace WangJian.Credit.Server.Tests;
@@ -13,7 +14,7 @@ public abstract class BucketedReminderTableTests : IAsyncLifetime
 {
     private IConnectionMultiplexer redis = null!;
 
-    protected abstract Task<string> StartStoreAsync();
+    protected abstract Task<ConfigurationOptions> StartStoreAsync();
 
     protected abstract Task StopStoreAsync();
 
@@ -157,10 +158,10 @@ public sealed class BucketedReminderTableOnGarnetTests : BucketedReminderTableTe
     private readonly TempDir dir = new("reminders");
     private EmbeddedGarnet? garnet;
 
-    protected override Task<string> StartStoreAsync()
+    protected override Task<ConfigurationOptions> StartStoreAsync()
     {
-        garnet = EmbeddedGarnet.Start(dir.Path, NullLoggerFactory.Instance);
-        return Task.FromResult(garnet.ConnectionString);
+        garnet = EmbeddedGarnet.Start(new StorageOptions { DataDir = dir.Path }, NullLoggerFactory.Instance);
+        return Task.FromResult(garnet.ConnectionOptions());
     }
 
     protected override Task StopStoreAsync()
@@ -175,10 +176,10 @@ public sealed class BucketedReminderTableOnRedisTests : BucketedReminderTableTes
 {
     private readonly RedisProcess redisServer = new();
 
-    protected override async Task<string> StartStoreAsync()
+    protected override async Task<ConfigurationOptions> StartStoreAsync()
     {
         await redisServer.StartAsync();
-        return redisServer.ConnectionString;
+        return ConfigurationOptions.Parse(redisServer.ConnectionString);
     }
 
     protected override async Task StopStoreAsync() => await redisServer.DisposeAsync();

@@ -17,6 +17,21 @@ public sealed class StorageOptions
     /// <summary>How long one store operation may take before the call fails with UNAVAILABLE.</summary>
     public int OperationTimeoutMs { get; set; } = 5000;
 
+    /// <summary>Embedded store: seconds between checkpoints (0: only when the log passes <see cref="LogSizeLimitMb"/>).</summary>
+    public int CheckpointIntervalSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// Embedded store: a checkpoint is taken when the log since the last one passes this many MB (rounded
+    /// down to a power of two); bounds the data dir and the log a start replays.
+    /// </summary>
+    public int LogSizeLimitMb { get; set; } = 64;
+
+    /// <summary>
+    /// Embedded store: start even if its log ends before the last commit this server recorded (cut, torn or
+    /// corrupt), logging what was dropped. Without it such a start is refused.
+    /// </summary>
+    public bool AcceptDataLoss { get; set; }
+
     public bool Embedded => string.IsNullOrWhiteSpace(Redis);
 }
 

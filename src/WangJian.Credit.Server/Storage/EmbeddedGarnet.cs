@@ -1,6 +1,11 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using Garnet;
+using Garnet.common;
+using StackExchange.Redis;
+using WangJian.Credit.Server.Options;
 
 namespace WangJian.Credit.Server.Storage;
 
@@ -10,15 +15,40 @@ namespace WangJian.Credit.Server.Storage;
 /// write only after the log commit covering it (<see cref="DurableWrites"/>), so an acknowledged write survives
 /// <c>kill -9</c>. A lock file keeps two servers off one data dir.
 /// </summary>
+/// <remarks>
+/// Protected: Garnet asks for a password, random per data dir and kept owner-only in it
+/// (<c>garnet/password</c>); the data dir and every file in it are owner-only (<see cref="PrivateDataDir"/>).
+/// Bounded: Garnet checkpoints every <see cref="StorageOptions.CheckpointIntervalSeconds"/> and whenever the log
+/// since the last checkpoint passes <see cref="StorageOptions.LogSizeLimitMb"/>; a checkpoint truncates the
+/// log, whose files are small segments so the truncation frees space. Checked: the committed end of the log
+/// is marked in a side file (<see cref="CommittedLog"/>), and a start whose log does not reach the last mark
+/// refuses, unless <see cref="StorageOptions.AcceptDataLoss"/>.
+/// </remarks>
 public sealed class EmbeddedGarnet : IDisposable
 {
+    /// <summary>Log file size of a new data dir: the unit in which a checkpoint frees log space.</summary>
+    private const long SegmentBytes = 32L << 20;
+
+    private const string PasswordFile = "password";
+
     private readonly GarnetServer server;
     private readonly FileStream lockFile;
+    private readonly CommittedLog committed;
+    private readonly TimeProvider time;
+    private readonly ILogger logger;
+    private readonly Lock marking = new();
+    private readonly string password;
+    private ITimer? markTimer;
+    private bool disposed;
 
-    private EmbeddedGarnet(GarnetServer server, FileStream lockFile, int port, string dataDir)
+    private EmbeddedGarnet(GarnetServer server, FileStream lockFile, CommittedLog committed, string password, int port, string dataDir, TimeProvider time, ILogger logger)
     {
         this.server = server;
         this.lockFile = lockFile;
+        this.committed = committed;
+        this.password = password;
+        this.time = time;
+        this.logger = logger;
         Port = port;
         DataDir = dataDir;
     }
@@ -27,16 +57,37 @@ public sealed class EmbeddedGarnet : IDisposable
 
     public string DataDir { get; }
 
-    public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false";
+    /// <summary>How long the start took: recovery of the last checkpoint and replay of the log after it.</summary>
+    public TimeSpan Recovery { get; private init; }
+
+    /// <summary>Where this store listens, with its password (never put in a log: ToString() leaves it out).</summary>
+    public ConfigurationOptions ConnectionOptions()
+    {
+        var options = new ConfigurationOptions { EndPoints = { { IPAddress.Loopback, Port } }, Password = password, AbortOnConnectFail = false };
+        return options;
+    }
 
     /// <summary>Completes when the AOF is committed up to its tail at the time of the call (see DurableWrites).</summary>
     public ValueTask<bool> WaitForCommitAsync(CancellationToken cancellationToken) => server.Store.WaitForCommitAsync(cancellationToken);
 
-    public static EmbeddedGarnet Start(string dataDir, ILoggerFactory loggerFactory)
+    public static EmbeddedGarnet Start(StorageOptions options, ILoggerFactory loggerFactory, TimeProvider? timeProvider = null)
     {
-        dataDir = Path.GetFullPath(dataDir);
+        var time = timeProvider ?? TimeProvider.System;
+        var logger = loggerFactory.CreateLogger("WangJian.Credit.Server.Storage");
+        if (options.CheckpointIntervalSeconds < 0)
+        {
+            throw new InvalidOperationException($"Storage:CheckpointIntervalSeconds must be 0 (no timed checkpoints) or more (got {options.CheckpointIntervalSeconds})");
+        }
+
+        if (options.LogSizeLimitMb < 1)
+        {
+            throw new InvalidOperationException($"Storage:LogSizeLimitMb must be at least 1 (got {options.LogSizeLimitMb})");
+        }
+
+        var dataDir = PrivateDataDir.Prepare(options.DataDir);
         var storeDir = Path.Combine(dataDir, "garnet");
         Directory.CreateDirectory(storeDir);
+        var checkpointDir = Path.Combine(storeDir, "checkpoints");
 
         FileStream lockFile;
         try
@@ -48,45 +99,183 @@ public sealed class EmbeddedGarnet : IDisposable
             throw new InvalidOperationException($"data directory {dataDir} is in use by another server process ({e.Message})", e);
         }
 
-        var port = FreeLoopbackPort();
-        string[] args =
-        [
-            "--bind", "127.0.0.1",
-            "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            // The native device needs libaio; RandomAccess is plain .NET file I/O.
-            "--storage-tier", "--device-type", "RandomAccess",
-            "--logdir", Path.Combine(storeDir, "log"),
-            "--checkpointdir", Path.Combine(storeDir, "checkpoints"),
-            // Commit the AOF on every write. A store reply can still overtake its commit (kill -9 at that
-            // moment lost an acknowledged write in CrashRecoveryTests), so the API answers a write only after
-            // WaitForCommitAsync (DurableWrites); --aof-commit-wait would do it per command, blocking the
-            // connection's session thread for each commit. A killed process's written file data survives in the OS.
-            "--aof", "--aof-commit-freq", "0", "--recover",
-            // Orleans' Redis storage and our own indexes run Lua scripts.
-            "--lua",
-            "--memory", "1g",
-            "--index", "64m",
-        ];
-
-        GarnetServer server;
+        GarnetServer? server = null;
         try
         {
-            server = new GarnetServer(args, loggerFactory, cleanupDir: false);
-            server.Start();
+            var passwordFile = Path.Combine(storeDir, PasswordFile);
+            var committed = CommittedLog.Open(storeDir, Path.Combine(checkpointDir, "AOF"), SegmentBytes, hasPassword: File.Exists(passwordFile));
+            var cut = committed.CheckFiles();
+            Accept(cut, options, logger);
+
+            var password = LoadOrCreatePassword(passwordFile);
+            var port = FreeLoopbackPort();
+            var args = new List<string>
+            {
+                "--bind", "127.0.0.1",
+                "--port", port.ToString(CultureInfo.InvariantCulture),
+                // Any local user can reach a loopback port: every connection must AUTH first.
+                "--auth", "Password", "--password", password,
+                // The native device needs libaio; RandomAccess is plain .NET file I/O.
+                "--storage-tier", "--device-type", "RandomAccess",
+                "--logdir", Path.Combine(storeDir, "log"),
+                "--checkpointdir", checkpointDir,
+                // Commit the AOF on every write. A store reply can still overtake its commit (kill -9 at that
+                // moment lost an acknowledged write in CrashRecoveryTests), so the API answers a write only after
+                // WaitForCommitAsync (DurableWrites); --aof-commit-wait would do it per command, blocking the
+                // connection's session thread for each commit. A killed process's written file data survives in the OS.
+                "--aof", "--aof-commit-freq", "0", "--recover",
+                "--aof-segment-size", committed.SegmentBytes.ToString(CultureInfo.InvariantCulture),
+                // A checkpoint (the whole store, then the log truncated to it) when the log since the last one
+                // passes the limit (checked every second), and at the interval: the data dir stays near the size
+                // of the live data and a start replays at most that much log. Checkpoints do not touch the commit
+                // barrier: the log stays one sequence, truncated only below what a checkpoint holds.
+                "--aof-size-limit", $"{options.LogSizeLimitMb}m", "--aof-size-limit-enforce-frequency", "1",
+                "--checkpoint-freq", options.CheckpointIntervalSeconds.ToString(CultureInfo.InvariantCulture),
+                // Orleans' Redis storage and our own indexes run Lua scripts.
+                "--lua",
+                "--memory", "1g",
+                // Every checkpoint writes the whole hash index: 16 MB holds ~1.8 million keys before Garnet
+                // chains overflow buckets.
+                "--index", "16m",
+            };
+            if (!options.AcceptDataLoss)
+            {
+                // A checkpoint or log that cannot be read stops the start instead of starting without it.
+                args.Add("--fail-on-recovery-error");
+            }
+
+            var recovery = System.Diagnostics.Stopwatch.StartNew();
+            try
+            {
+                server = new GarnetServer([.. args], loggerFactory, cleanupDir: false);
+                server.Start();
+            }
+            catch (Exception e) when (e is not InvalidOperationException)
+            {
+                throw new InvalidOperationException(
+                    $"the embedded store in {storeDir} did not start: {e.Message.ReplaceLineEndings(" ")} " +
+                    "(if its checkpoint or log cannot be read, Storage:AcceptDataLoss true starts without what cannot be read)", e);
+            }
+
+            if (cut is null)
+            {
+                Accept(committed.CheckRecovered(Persistence(server, "TailAddress")), options, logger);
+            }
+
+            var garnet = new EmbeddedGarnet(server, lockFile, committed, password, port, dataDir, time, logger) { Recovery = recovery.Elapsed };
+            garnet.Mark();
+            garnet.markTimer = time.CreateTimer(_ => garnet.MarkQuietly(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+            return garnet;
         }
         catch
         {
+            server?.Dispose();
             lockFile.Dispose();
             throw;
         }
-
-        return new EmbeddedGarnet(server, lockFile, port, dataDir);
     }
 
+    /// <summary>A clean stop: the log committed to its end, that end marked, then Garnet disposed.</summary>
     public void Dispose()
     {
+        lock (marking)
+        {
+            if (disposed)
+            {
+                return;
+            }
+
+            disposed = true;
+        }
+
+        markTimer?.Dispose();
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            server.Store.CommitAOFAsync(timeout.Token).AsTask().Wait(timeout.Token);
+            server.Store.WaitForCommitAsync(timeout.Token).AsTask().Wait(timeout.Token);
+            lock (marking)
+            {
+                committed.Record(Persistence(server, "CommittedUntilAddress"), time.GetUtcNow());
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or AggregateException or IOException)
+        {
+            logger.LogWarning("The embedded store's log could not be committed and marked at stop: {Error}", e.Message);
+        }
+
         server.Dispose();
         lockFile.Dispose();
+    }
+
+    private static void Accept(LogShortfall? shortfall, StorageOptions options, ILogger logger)
+    {
+        if (shortfall is null)
+        {
+            return;
+        }
+
+        if (!options.AcceptDataLoss)
+        {
+            throw new InvalidOperationException(
+                $"the embedded store's log is incomplete: {shortfall.Describe()}. Restore the log from a backup, or set Storage:AcceptDataLoss true to start without the lost writes");
+        }
+
+        logger.LogError("Storage:AcceptDataLoss: starting with an incomplete log, dropped: {Shortfall}", shortfall.Describe());
+    }
+
+    private void Mark()
+    {
+        lock (marking)
+        {
+            if (!disposed)
+            {
+                committed.Record(Persistence(server, "CommittedUntilAddress"), time.GetUtcNow());
+            }
+        }
+    }
+
+    private void MarkQuietly()
+    {
+        try
+        {
+            Mark();
+        }
+        catch (Exception e)
+        {
+            // A timer callback that throws would end the process; a missed mark only weakens the next start's check.
+            logger.LogWarning("Could not mark the committed end of the embedded store's log: {Error}", e.Message);
+        }
+    }
+
+    /// <summary>A log address from Garnet's INFO persistence section (in-process, no connection).</summary>
+    private static long Persistence(GarnetServer server, string name) =>
+        long.Parse(server.Metrics.GetInfoMetrics(InfoMetricsType.PERSISTENCE, 0).First(i => i.Name == name).Value, CultureInfo.InvariantCulture);
+
+    private static string LoadOrCreatePassword(string path)
+    {
+        if (File.Exists(path))
+        {
+            var existing = File.ReadAllText(path).Trim();
+            return existing.Length >= 32 ? existing : throw new InvalidOperationException($"{path} does not hold a store password (delete it to generate one)");
+        }
+
+        var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(32));
+        var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var f = new FileStream(path, fileOptions))
+        using (var w = new StreamWriter(f))
+        {
+            w.Write(password);
+            w.Flush();
+            f.Flush(flushToDisk: true);
+        }
+
+        return password;
     }
 
     private static int FreeLoopbackPort()
