@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
 
@@ -18,25 +17,58 @@ public sealed class AgencyOutboxState
 /// One agency's outbox. Notices live in the store (<see cref="INoticeStore"/>), in arrival order; this
 /// grain is the single deliverer for its agency, so delivery is in order: notice n+1 is pushed only
 /// after n was accepted. Pushes are at least once (the receiver de-duplicates by notice id). A reminder
-/// keeps delivery alive across deactivation and restarts while anything is pending.
+/// keeps delivery alive across deactivation and restarts while anything is pending. Kept active (one
+/// activation per agency): it also publishes the agency's pending and failing gauges.
 /// </summary>
+/// <remarks>
+/// The delivery loop interleaves with calls, so that a slow or dead receiver never holds up enqueues,
+/// listing and acknowledgements. Every call that may add work raises <c>wakeRequested</c>; the loop clears
+/// it before each read and goes idle only if it is still clear after the read and after dropping the
+/// reminder. An enqueue that lands after the loop's last read therefore either finds the loop stopped
+/// and starts it, or makes the running loop read again; it never falls between the two.
+/// </remarks>
+[KeepAlive]
 public sealed class AgencyOutboxGrain(
     [PersistentState("agency-outbox", StorageNames.Credit)] IPersistentState<AgencyOutboxState> state,
     INoticeStore store,
     INoticePusher pusher,
     CreditClock clock,
-    IOptions<DeliveryOptions> options,
+    DeliveryBackoff backoff,
     ILogger<AgencyOutboxGrain> logger) : Grain, IAgencyOutboxGrain, IRemindable
 {
     private const string DeliveryReminder = "deliver";
-    private bool delivering;
+    private const int CountPage = 500;
+
+    // Reminder registration (enqueue) and removal (loop going idle) never overlap: an overlap lost the
+    // enqueue's reminder, or failed the removal on a changed ETag.
+    private readonly SemaphoreSlim reminderGate = new(1, 1);
+
+    // Notices after the cursor that need nothing more (acknowledged, or delivered ahead of it), for the
+    // pending gauge; a set, so that an acknowledgement racing a delivery is not counted twice.
+    private readonly HashSet<long> doneAhead = [];
+
+    private bool running;
+    private bool wakeRequested;
+    private TaskCompletionSource? wakeSignal;
+    private bool? reminderSet;
     private IGrainTimer? timer;
+    private long lastSequence;
+    private bool counted;
+    private bool headFailing;
 
     private string Agency => this.GetPrimaryKeyString();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        Schedule(TimeSpan.Zero);
+        CreditMetrics.OutboxActive(Agency);
+        Wake();
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        // Another activation (here or on another silo) reports from now on.
+        CreditMetrics.OutboxInactive(Agency);
         return Task.CompletedTask;
     }
 
@@ -45,16 +77,18 @@ public sealed class AgencyOutboxGrain(
         var (sequence, added) = await store.AppendAsync(Agency, notice);
         if (added)
         {
-            CreditMetrics.Enqueued(Agency, pusher.HasEndpoint(Agency));
+            CreditMetrics.Enqueued(Agency);
+            lastSequence = Math.Max(lastSequence, sequence);
+            Publish();
         }
 
         if (pusher.HasEndpoint(Agency))
         {
-            // Survives deactivation and restarts; unregistered once everything is delivered.
-            await this.RegisterOrUpdateReminder(DeliveryReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-            Schedule(TimeSpan.Zero);
+            // Registered before the call returns: the operator forgets the notice once it is handed over.
+            await KeepReminderAsync();
         }
 
+        Wake();
         return sequence;
     }
 
@@ -80,65 +114,198 @@ public sealed class AgencyOutboxGrain(
 
         var now = clock.UtcNow;
         await store.SetAcknowledgementAsync(Agency, found.Sequence, now, by, actionTaken);
-        Schedule(TimeSpan.Zero);
+        if (found.Status.State is NoticeState.Pending or NoticeState.Failing && found.Sequence > state.State.DeliveredThrough)
+        {
+            doneAhead.Add(found.Sequence);
+            Publish();
+        }
+
+        Wake();
         var updated = (await store.GetAsync(Agency, [noticeId]))[0];
         return new AcknowledgeOutcome(updated, null);
     }
 
     public Task WakeAsync()
     {
-        Schedule(TimeSpan.Zero);
+        Wake();
         return Task.CompletedTask;
     }
 
     public Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        Schedule(TimeSpan.Zero);
+        Wake();
         return Task.CompletedTask;
     }
 
-    private void Schedule(TimeSpan due)
+    /// <summary>There may be new work: start the loop, or make the running one read again (and end its wait).</summary>
+    private void Wake()
     {
-        if (delivering)
+        wakeRequested = true;
+        if (running)
         {
+            wakeSignal?.TrySetResult();
             return;
         }
 
+        running = true;
         timer?.Dispose();
-
-        // Interleaving: a slow or dead receiver must not hold up enqueues, listing and acknowledgements.
-        // The loop is the only writer of the cursor and of delivery status, and `delivering` keeps it single.
-        timer = this.RegisterGrainTimer(DeliverAsync, new GrainTimerCreationOptions(due, Timeout.InfiniteTimeSpan) { Interleave = true, KeepAlive = true });
+        // The loop is the only writer of the cursor and of delivery status, and `running` keeps it single.
+        timer = this.RegisterGrainTimer(RunAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { Interleave = true, KeepAlive = true });
     }
 
-    private async Task DeliverAsync(CancellationToken cancellationToken)
+    private async Task RunAsync(CancellationToken cancellationToken)
     {
-        if (delivering)
-        {
-            return;
-        }
-
-        delivering = true;
-        TimeSpan? retryIn = null;
         try
         {
-            retryIn = await DeliverPendingAsync(cancellationToken);
-        }
-        catch (Exception e)
-        {
-            // The store itself failed: try again soon; nothing was lost, the cursor did not move.
-            logger.LogWarning(e, "Notice delivery to {Agency} interrupted", Agency);
-            retryIn = TimeSpan.FromMilliseconds(options.Value.FirstBackoffMs);
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                wakeRequested = false;
+                TimeSpan? retryIn;
+                try
+                {
+                    if (!counted)
+                    {
+                        await CountAsync();
+                    }
+
+                    retryIn = await DeliverPendingAsync(cancellationToken);
+                    if (retryIn is null && !wakeRequested && await GoIdleAsync())
+                    {
+                        return;
+                    }
+                }
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    // The store itself failed: try again soon; nothing was lost, the cursor did not move.
+                    logger.LogWarning(e, "Notice delivery to {Agency} interrupted", Agency);
+                    retryIn = backoff.First;
+                }
+
+                if (retryIn is { } wait)
+                {
+                    await WaitAsync(wait, cancellationToken);
+                }
+            }
         }
         finally
         {
-            delivering = false;
+            running = false;
+            wakeSignal = null;
+        }
+    }
+
+    /// <summary>Nothing pending at the last read: drops the reminder and reports whether the loop may stop.</summary>
+    private async Task<bool> GoIdleAsync()
+    {
+        await reminderGate.WaitAsync();
+        try
+        {
+            if (wakeRequested)
+            {
+                return false;
+            }
+
+            if (reminderSet != false)
+            {
+                if (await this.GetReminder(DeliveryReminder) is { } reminder)
+                {
+                    await this.UnregisterReminder(reminder);
+                }
+
+                reminderSet = false;
+            }
+        }
+        finally
+        {
+            reminderGate.Release();
         }
 
-        if (retryIn is { } wait)
+        // A wake during the removal means an enqueue after the last read: read again (it has registered
+        // its reminder once the gate was free).
+        return !wakeRequested;
+    }
+
+    private async Task KeepReminderAsync()
+    {
+        await reminderGate.WaitAsync();
+        try
         {
-            Schedule(wait);
+            if (reminderSet != true)
+            {
+                // Survives deactivation and restarts; removed once everything is delivered.
+                await this.RegisterOrUpdateReminder(DeliveryReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+                reminderSet = true;
+            }
         }
+        finally
+        {
+            reminderGate.Release();
+        }
+    }
+
+    /// <summary>Waits on the clock the credit logic uses (tests move it), ended early by a wake.</summary>
+    private async Task WaitAsync(TimeSpan wait, CancellationToken cancellationToken)
+    {
+        if (wakeRequested)
+        {
+            return;
+        }
+
+        var signal = wakeSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        await Task.WhenAny(Task.Delay(wait, clock.Time, stop.Token), signal.Task);
+        stop.Cancel();
+        wakeSignal = null;
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Once per activation: the log's end and what after the cursor needs nothing more, for the gauges.</summary>
+    private async Task CountAsync()
+    {
+        var after = state.State.DeliveredThrough;
+        doneAhead.Clear();
+        while (true)
+        {
+            var page = await store.ReadAsync(Agency, after, CountPage);
+            foreach (var n in page)
+            {
+                if (n.Status.State is NoticeState.Delivered or NoticeState.Acknowledged)
+                {
+                    doneAhead.Add(n.Sequence);
+                }
+            }
+
+            if (page.Count > 0)
+            {
+                after = page[^1].Sequence;
+            }
+
+            if (page.Count < CountPage)
+            {
+                break;
+            }
+        }
+
+        lastSequence = Math.Max(lastSequence, after);
+        counted = true;
+        Publish();
+    }
+
+    private void Publish()
+    {
+        if (counted)
+        {
+            CreditMetrics.Outbox(Agency, lastSequence - state.State.DeliveredThrough - doneAhead.Count, headFailing);
+        }
+    }
+
+    private async Task AdvanceAsync(long sequence)
+    {
+        state.State.DeliveredThrough = sequence;
+        await state.WriteStateAsync();
+        doneAhead.RemoveWhere(s => s <= sequence);
+        headFailing = false;
+        Publish();
     }
 
     /// <summary>Delivers in order until nothing is pending or the head notice fails; returns when to try again.</summary>
@@ -149,26 +316,20 @@ public sealed class AgencyOutboxGrain(
             var next = await store.ReadAsync(Agency, state.State.DeliveredThrough, 1);
             if (next.Count == 0)
             {
-                if (await this.GetReminder(DeliveryReminder) is { } reminder)
-                {
-                    await this.UnregisterReminder(reminder);
-                }
-
                 return null;
             }
 
             var head = next[0];
-            if (head.Status.State is NoticeState.Delivered or NoticeState.Acknowledged || !pusher.HasEndpoint(Agency))
+            if (head.Status.State is NoticeState.Delivered or NoticeState.Acknowledged)
             {
-                if (!pusher.HasEndpoint(Agency) && head.Status.State is NoticeState.Pending or NoticeState.Failing)
-                {
-                    // A pull agency: nothing to push; the agency lists and acknowledges.
-                    return null;
-                }
-
-                state.State.DeliveredThrough = head.Sequence;
-                await state.WriteStateAsync();
+                await AdvanceAsync(head.Sequence);
                 continue;
+            }
+
+            if (!pusher.HasEndpoint(Agency))
+            {
+                // A pull agency: nothing to push; the agency lists and acknowledges.
+                return null;
             }
 
             var now = clock.UtcNow;
@@ -181,21 +342,36 @@ public sealed class AgencyOutboxGrain(
             {
                 await pusher.PushAsync(Agency, head, cancellationToken);
             }
+            catch (NoticeDeferredException e)
+            {
+                // Not tried (the circuit is open): no attempt counted; try again when the circuit allows.
+                var wait = e.RetryAfter < backoff.Max ? e.RetryAfter : backoff.Max;
+                await store.SetDeliveryAsync(Agency, head.Sequence, head.Status with { State = NoticeState.Failing, LastError = Describe(e), NextAttemptAt = clock.UtcNow + wait });
+                MarkFailing();
+                return wait;
+            }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 var attempts = head.Status.Attempts + 1;
-                var backoff = Backoff(attempts);
+                var wait = backoff.After(attempts);
+                if (e is NoticeDeferredException deferred && deferred.RetryAfter < wait)
+                {
+                    // Refused by the open circuit: try again as soon as it lets a trial through.
+                    wait = deferred.RetryAfter;
+                }
+
                 var failing = head.Status with
                 {
                     State = NoticeState.Failing,
                     Attempts = attempts,
                     LastError = Describe(e),
-                    NextAttemptAt = clock.UtcNow + backoff,
+                    NextAttemptAt = clock.UtcNow + wait,
                 };
                 await store.SetDeliveryAsync(Agency, head.Sequence, failing);
-                CreditMetrics.DeliveryFailed(Agency, head.Status.State != NoticeState.Failing);
-                logger.LogWarning("Notice {Notice} to {Agency} failed (attempt {Attempts}): {Error}; next in {Backoff}", head.Notice.NoticeId, Agency, attempts, failing.LastError, backoff);
-                return backoff;
+                CreditMetrics.DeliveryFailed(Agency);
+                MarkFailing();
+                logger.LogWarning("Notice {Notice} to {Agency} failed (attempt {Attempts}): {Error}; next in {Backoff}", head.Notice.NoticeId, Agency, attempts, failing.LastError, wait);
+                return wait;
             }
 
             var delivered = head.Status with
@@ -207,18 +383,15 @@ public sealed class AgencyOutboxGrain(
                 DeliveredAt = clock.UtcNow,
             };
             await store.SetDeliveryAsync(Agency, head.Sequence, delivered);
-            CreditMetrics.Delivered(Agency, head.Status.State == NoticeState.Failing);
-            state.State.DeliveredThrough = head.Sequence;
-            await state.WriteStateAsync();
+            CreditMetrics.Delivered(Agency);
+            await AdvanceAsync(head.Sequence);
         }
     }
 
-    private TimeSpan Backoff(int attempts)
+    private void MarkFailing()
     {
-        var o = options.Value;
-        var exponential = o.FirstBackoffMs * Math.Pow(2, Math.Min(attempts - 1, 20));
-        var jittered = exponential * (0.8 + (Random.Shared.NextDouble() * 0.4));
-        return TimeSpan.FromMilliseconds(Math.Min(o.MaxBackoffMs, jittered));
+        headFailing = true;
+        Publish();
     }
 
     private static string Describe(Exception e)

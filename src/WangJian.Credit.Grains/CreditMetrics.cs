@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using WangJian.Credit.Domain;
 
@@ -25,9 +26,21 @@ public static class CreditMetrics
 
     private static readonly Counter<long> NoticeFailures = Meter.CreateCounter<long>("wjcredit.notices.failed_attempts", "{attempt}", "Failed push rounds of notices");
 
-    private static readonly UpDownCounter<long> NoticesPending = Meter.CreateUpDownCounter<long>("wjcredit.notices.pending", "{notice}", "Push notices enqueued and not yet delivered, by agency");
+    // Reported by each agency's outbox activation from the store's log (not counted up and down per
+    // process, which lost what was pending before a restart and never counted pull agencies).
+    private static readonly ConcurrentDictionary<string, (long Pending, bool Failing)> Outboxes = new();
 
-    private static readonly UpDownCounter<long> NoticesFailing = Meter.CreateUpDownCounter<long>("wjcredit.notices.failing", "{notice}", "Agencies whose head notice is failing (1) or not (0)");
+    private static readonly ObservableGauge<long> NoticesPending = Meter.CreateObservableGauge(
+        "wjcredit.notices.pending",
+        () => Outboxes.Select(o => new Measurement<long>(o.Value.Pending, new KeyValuePair<string, object?>("agency", o.Key))),
+        "{notice}",
+        "Notices in an agency's log not yet delivered (push) or acknowledged (pull)");
+
+    private static readonly ObservableGauge<long> NoticesFailing = Meter.CreateObservableGauge(
+        "wjcredit.notices.failing",
+        () => Outboxes.Select(o => new Measurement<long>(o.Value.Failing ? 1 : 0, new KeyValuePair<string, object?>("agency", o.Key))),
+        "{notice}",
+        "1 while the agency's next notice is failing (delivery waits for it), else 0");
 
     private static readonly Counter<long> Checks = Meter.CreateCounter<long>("wjcredit.checks", "{check}", "Pre-approval checks answered, by agency and decision");
 
@@ -38,33 +51,25 @@ public static class CreditMetrics
 
     public static void Listing(bool listed) => ListingChanges.Add(1, new KeyValuePair<string, object?>("change", listed ? "listed" : "lifted"));
 
-    public static void Enqueued(string agency, bool push)
+    public static void Enqueued(string agency) => NoticesEnqueued.Add(1, new KeyValuePair<string, object?>("agency", agency));
+
+    public static void Delivered(string agency) => NoticesDelivered.Add(1, new KeyValuePair<string, object?>("agency", agency));
+
+    public static void DeliveryFailed(string agency) => NoticeFailures.Add(1, new KeyValuePair<string, object?>("agency", agency));
+
+    /// <summary>An agency's outbox is active here: its series exist from now on, at 0 until something happens.</summary>
+    public static void OutboxActive(string agency)
     {
-        NoticesEnqueued.Add(1, new KeyValuePair<string, object?>("agency", agency));
-        if (push)
-        {
-            NoticesPending.Add(1, new KeyValuePair<string, object?>("agency", agency));
-        }
+        var tag = new KeyValuePair<string, object?>("agency", agency);
+        NoticesEnqueued.Add(0, tag);
+        NoticesDelivered.Add(0, tag);
+        NoticeFailures.Add(0, tag);
     }
 
-    public static void Delivered(string agency, bool wasFailing)
-    {
-        NoticesDelivered.Add(1, new KeyValuePair<string, object?>("agency", agency));
-        NoticesPending.Add(-1, new KeyValuePair<string, object?>("agency", agency));
-        if (wasFailing)
-        {
-            NoticesFailing.Add(-1, new KeyValuePair<string, object?>("agency", agency));
-        }
-    }
+    /// <summary>What an agency's log holds now: notices still pending, and whether its next one is failing.</summary>
+    public static void Outbox(string agency, long pending, bool failing) => Outboxes[agency] = (pending, failing);
 
-    public static void DeliveryFailed(string agency, bool firstFailure)
-    {
-        NoticeFailures.Add(1, new KeyValuePair<string, object?>("agency", agency));
-        if (firstFailure)
-        {
-            NoticesFailing.Add(1, new KeyValuePair<string, object?>("agency", agency));
-        }
-    }
+    public static void OutboxInactive(string agency) => Outboxes.TryRemove(agency, out _);
 
     public static void Checked(string agency, CheckDecision decision) =>
         Checks.Add(1, new KeyValuePair<string, object?>("agency", agency), new KeyValuePair<string, object?>("decision", decision.ToString()));

@@ -40,7 +40,36 @@ public interface INoticePusher
     /// <summary>Whether the agency has a receiver endpoint (push) or pulls its notices.</summary>
     bool HasEndpoint(string agency);
 
+    /// <summary>Throws when not accepted; <see cref="NoticeDeferredException"/> when it was not even tried.</summary>
     Task PushAsync(string agency, StoredNotice notice, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The pusher did not try (the agency's circuit is open) and can try again after <see cref="RetryAfter"/>.
+/// The outbox waits no longer than that, so a receiver that is back gets its notices once the circuit
+/// lets a trial through, not a whole backoff later.
+/// </summary>
+public sealed class NoticeDeferredException(TimeSpan retryAfter, string message, Exception? inner = null) : Exception(message, inner)
+{
+    public TimeSpan RetryAfter { get; } = retryAfter;
+}
+
+/// <summary>
+/// The outbox's wait after a failed round: FirstBackoffMs doubling per attempt, jittered by ±20 %, never
+/// more than MaxBackoffMs. The randomness is injected so that tests know the waits.
+/// </summary>
+public sealed class DeliveryBackoff(DeliveryOptions options, Random random)
+{
+    public TimeSpan First => TimeSpan.FromMilliseconds(options.FirstBackoffMs);
+
+    public TimeSpan Max => TimeSpan.FromMilliseconds(options.MaxBackoffMs);
+
+    public TimeSpan After(int attempts)
+    {
+        var exponential = options.FirstBackoffMs * Math.Pow(2, Math.Min(attempts - 1, 20));
+        var jittered = exponential * (0.8 + (random.NextDouble() * 0.4));
+        return TimeSpan.FromMilliseconds(Math.Min(options.MaxBackoffMs, jittered));
+    }
 }
 
 /// <summary>How the outbox retries a notice whose push failed (after the Polly pipeline's own retries).</summary>

@@ -1,17 +1,34 @@
 using WangJian.Credit.Domain;
 using WangJian.Credit.Server;
+using WangJian.Credit.Server.Startup;
 
 try
 {
     var app = await ServerHost.BuildAsync(args);
-    await app.StartAsync();
+    try
+    {
+        await app.StartAsync();
+    }
+    catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+    {
+        // Checked before the start too; this covers a host name in Urls or a port taken in between.
+        throw new StartupException(e.Message.Split('\n')[0].TrimEnd('.'), "Urls", e);
+    }
+
     // One plain line that scripts and tests can wait for.
     Console.WriteLine($"WangJian.Credit listening on {string.Join(", ", app.Urls)}");
     await app.WaitForShutdownAsync();
     return 0;
 }
-catch (Exception e) when (e is PolicyException or InvalidOperationException)
+catch (Exception e) when (e is StartupException or PolicyException or InvalidOperationException)
 {
+    // One line and exit 2 for every configuration or environment error: no stack trace to read through.
     Console.Error.WriteLine($"wangjian-credit: cannot start: {e.Message}");
+    return 2;
+}
+catch (Exception e)
+{
+    // Not foreseen by a check above: still one line, with the type, so that it can be searched for.
+    Console.Error.WriteLine($"wangjian-credit: cannot start: {e.GetType().Name}: {e.Message.Split('\n')[0]}");
     return 2;
 }

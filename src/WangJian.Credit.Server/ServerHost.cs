@@ -17,6 +17,7 @@ using WangJian.Credit.Rules;
 using WangJian.Credit.Server.Auth;
 using WangJian.Credit.Server.Grpc;
 using WangJian.Credit.Server.Options;
+using WangJian.Credit.Server.Startup;
 using WangJian.Credit.Server.Storage;
 
 namespace WangJian.Credit.Server;
@@ -40,6 +41,16 @@ public static class ServerHost
         var policyOptions = config.GetSection(PolicyOptions.Section).Get<PolicyOptions>() ?? new PolicyOptions();
         var auth = config.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
         var observability = config.GetSection(ObservabilityOptions.Section).Get<ObservabilityOptions>() ?? new ObservabilityOptions();
+        var deliveryOptions = config.GetSection(DeliveryOptions.Section).Get<DeliveryOptions>() ?? new DeliveryOptions();
+        OptionChecks.Validate(storage, silo, observability, deliveryOptions);
+        var httpUrls = Preflight.ParseUrls(config["urls"], "Urls");
+        foreach (var url in httpUrls)
+        {
+            if (OptionChecks.ListenAddress(url.Host) is { } address)
+            {
+                Preflight.RequirePortFree(address, url.Port, "HTTP address", "Urls");
+            }
+        }
 
         using var bootLoggers = LoggerFactory.Create(l => l.AddConsole().SetMinimumLevel(LogLevel.Information));
         var bootLog = bootLoggers.CreateLogger("WangJian.Credit.Server");
@@ -81,13 +92,13 @@ public static class ServerHost
             bootLog.LogInformation("Embedded Garnet on 127.0.0.1:{Port}, data in {DataDir}, recovered in {RecoveryMs:F0} ms", garnet.Port, garnet.DataDir, garnet.Recovery.TotalMilliseconds);
         }
 
-        var redisOptions = garnet?.ConnectionOptions() ?? ConfigurationOptions.Parse(storage.Redis!);
+        var redisOptions = garnet?.ConnectionOptions() ?? Preflight.ParseRedis(storage.Redis!, "Storage:Redis");
         redisOptions.AbortOnConnectFail = false;
         redisOptions.ConnectTimeout = storage.OperationTimeoutMs;
         redisOptions.SyncTimeout = storage.OperationTimeoutMs;
         redisOptions.AsyncTimeout = storage.OperationTimeoutMs;
         redisOptions.ClientName = "wangjian-credit";
-        var redis = await ConnectionMultiplexer.ConnectAsync(redisOptions);
+        var redis = await Preflight.ConnectAsync(redisOptions, "Storage:Redis", TimeSpan.FromMilliseconds(storage.OperationTimeoutMs));
         var durable = garnet is not null
             ? DurableWrites.For(garnet, TimeSpan.FromMilliseconds(storage.OperationTimeoutMs))
             : DurableWrites.StoreAcknowledgesDurably;
@@ -102,9 +113,18 @@ public static class ServerHost
         }
 
         var siloPort = silo.SiloPort == 0 ? FreePort() : silo.SiloPort;
+        var advertised = IPAddress.Parse(silo.AdvertisedIp);
+        var listenOnAny = silo.AdvertisedIp != "127.0.0.1";
+        Preflight.RequirePortFree(listenOnAny ? IPAddress.Any : advertised, siloPort, "silo port", "Orleans:SiloPort");
+        await MembershipPreflight.RequireEndpointFreeAsync(
+            redis.GetDatabase(), RedisClusteringOptions.DefaultCreateRedisKey(clusterOptions), new IPEndPoint(advertised, siloPort), TimeSpan.FromSeconds(1));
         // One multiplexer for every provider and our own keys; IsShared stops a provider from disposing it.
         Task<(IConnectionMultiplexer Multiplexer, bool IsShared)> SharedMultiplexer<T>(T _) => Task.FromResult<(IConnectionMultiplexer, bool)>((redis, true));
 
+        // Orleans' watchdog reads this clock's timestamps relative to a field its first check can see unset
+        // (zero), and then warns of a "deadlock" as long as the machine's uptime on every start. Timestamps
+        // counted from process start keep that first reading inside the start-up time; durations are unchanged.
+        builder.Services.AddKeyedSingleton<TimeProvider>(TimeProviderNames.Membership, new ProcessRelativeTimeProvider());
         builder.UseOrleans(s =>
         {
             s.Configure<ClusterOptions>(o =>
@@ -112,7 +132,7 @@ public static class ServerHost
                 o.ClusterId = clusterOptions.ClusterId;
                 o.ServiceId = clusterOptions.ServiceId;
             });
-            s.ConfigureEndpoints(IPAddress.Parse(silo.AdvertisedIp), siloPort, gatewayPort: 0, listenOnAnyHostAddress: silo.AdvertisedIp != "127.0.0.1");
+            s.ConfigureEndpoints(advertised, siloPort, gatewayPort: 0, listenOnAnyHostAddress: listenOnAny);
 
             // A dead silo is declared dead after NumMissedProbesLimit probes of ProbeTimeout each (about
             // 6 s here, Orleans' default is 15 s or more); any ClusterMembershipOptions field can be set
@@ -121,6 +141,9 @@ public static class ServerHost
             {
                 o.ProbeTimeout = TimeSpan.FromSeconds(2);
                 o.NumMissedProbesLimit = 3;
+                // A silo declared dead by the others learns it from the table at the latest after this
+                // (gossip usually tells it sooner) and stops; Orleans' default is one minute.
+                o.TableRefreshTimeout = TimeSpan.FromSeconds(10);
             });
             s.Configure<ClusterMembershipOptions>(config.GetSection("Orleans:Membership"));
 
@@ -159,6 +182,7 @@ public static class ServerHost
 
         var services = builder.Services;
         services.AddSingleton<IConnectionMultiplexer>(redis);
+        services.AddSingleton(storage);
         services.AddSingleton(durable);
         services.AddSingleton(policy);
         services.AddSingleton<ICreditScorer, NRulesCreditScorer>();
@@ -170,8 +194,9 @@ public static class ServerHost
         services.AddSingleton<INoticeStore, RedisNoticeStore>();
         services.AddSingleton<INoticePusher, GrpcNoticePusher>();
         services.AddOptions<DeliveryOptions>().Bind(config.GetSection(DeliveryOptions.Section));
+        services.AddSingleton(new DeliveryBackoff(deliveryOptions, Random.Shared));
         services.AddOptions<AgencyEndpointsOptions>().Bind(config.GetSection(AgencyEndpointsOptions.Section));
-        AddDeliveryPipelines(services, config.GetSection(DeliveryOptions.Section).Get<DeliveryOptions>() ?? new DeliveryOptions());
+        AddDeliveryPipelines(services, deliveryOptions);
         services.AddSingleton<ICreditChangeLog>(sp => sp.GetRequiredService<RedisChangeLog>());
         var notifier = new ChangeNotifier(redis);
         await notifier.StartAsync();
@@ -192,6 +217,13 @@ public static class ServerHost
         });
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store").AddCheck<SiloHealthCheck>("silo");
+        // Check answers from the checks run at the call; Watch streams follow the publisher, so it runs
+        // every second (a PING and a look at the membership snapshot) rather than ASP.NET Core's 30 s.
+        services.Configure<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckPublisherOptions>(o =>
+        {
+            o.Delay = TimeSpan.FromSeconds(1);
+            o.Period = TimeSpan.FromSeconds(1);
+        });
 
         var app = builder.Build();
         app.UseMiddleware<BearerTokenMiddleware>();
@@ -230,7 +262,7 @@ public static class ServerHost
                 .AddRetry(new RetryStrategyOptions
                 {
                     ShouldHandle = transient,
-                    MaxRetryAttempts = Math.Max(o.Retries, 1),
+                    MaxRetryAttempts = o.Retries,
                     BackoffType = DelayBackoffType.Exponential,
                     UseJitter = true,
                     Delay = TimeSpan.FromMilliseconds(o.RetryDelayMs),
@@ -241,21 +273,21 @@ public static class ServerHost
                     FailureRatio = 0.5,
                     MinimumThroughput = 4,
                     SamplingDuration = TimeSpan.FromSeconds(30),
-                    BreakDuration = TimeSpan.FromMilliseconds(Math.Max(o.BreakMs, 500)),
+                    BreakDuration = TimeSpan.FromMilliseconds(o.BreakMs),
                 })
                 .AddTimeout(TimeSpan.FromMilliseconds(o.AttemptTimeoutMs)));
         }
     }
 
     /// <summary>
-    /// After a start (or a crash), wake every agency outbox with a receiver and every operator that still
-    /// holds notices, so pending delivery resumes at once rather than at the next reminder.
+    /// After a start (or a crash), wake every agency outbox and every operator that still holds notices, so
+    /// pending delivery resumes at once rather than at the next reminder, and each agency's notice gauges
+    /// are reported from the start.
     /// </summary>
     private static async Task ResumeDeliveryAsync(IServiceProvider services)
     {
         var grains = services.GetRequiredService<IGrainFactory>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("WangJian.Credit.Delivery");
-        var pusher = services.GetRequiredService<INoticePusher>();
         var store = services.GetRequiredService<INoticeStore>();
         for (var attempt = 0; attempt < 10; attempt++)
         {
@@ -266,7 +298,7 @@ public static class ServerHost
                     await grains.Operator(op).GetAssessmentAsync(null);
                 }
 
-                foreach (var agency in Agencies.All.Where(pusher.HasEndpoint))
+                foreach (var agency in Agencies.All)
                 {
                     await grains.GetGrain<IAgencyOutboxGrain>(agency).WakeAsync();
                 }

@@ -175,12 +175,60 @@ public sealed class ServerProcess : IAsyncDisposable
         await process.WaitForExitAsync(timeout.Token);
     }
 
+    /// <summary>
+    /// Runs the server with exactly these arguments (plus no metrics port) until it exits by itself, for
+    /// start-up refusals: its exit code and what it wrote to each stream.
+    /// </summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunToExitAsync(params string[] args)
+    {
+        var dll = ServerDll();
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        psi.ArgumentList.Add(dll);
+        var metrics = args.Any(a => a.StartsWith("--Observability:MetricsUrl", StringComparison.Ordinal)) ? [] : new[] { "--Observability:MetricsUrl=" };
+        foreach (var a in args.Concat(metrics))
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the server");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("the server did not exit within 90 s: " + await stdout);
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
     /// <summary>SIGKILL: no shutdown code runs, nothing is flushed.</summary>
     public async Task KillHardAsync()
     {
         process.Kill(entireProcessTree: true);
         await process.WaitForExitAsync();
     }
+
+    /// <summary>SIGSTOP / SIGCONT: the process stops answering without closing anything, as in a long pause.</summary>
+    public void Signal(string signal)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
+    /// <summary>Whether the process is still running.</summary>
+    public bool HasExited => process.HasExited;
 
     public async ValueTask DisposeAsync()
     {

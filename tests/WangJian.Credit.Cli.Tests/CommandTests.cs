@@ -152,6 +152,34 @@ public sealed class CommandTests(CliServerFixture server)
         Assert.EndsWith($"cursor={cursors[1]}", next.ToString().Split('\n')[0], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Watch_InterruptedAtAnyPoint_ExitsZeroAndNamesTheCursorToResumeFrom()
+    {
+        // Interrupts during connection set-up, mid-stream after each of the first lines, and while waiting.
+        foreach (var afterLines in new[] { 1, 2, 3, 5, 8 })
+        {
+            using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var output = new LineCountingWriter(afterLines, cancel);
+            using var error = new StringWriter();
+            var code = await Program.RunAsync(
+                ["--server", server.Address, "--token-file", server.TokenFile, "watch", "--from-beginning"], output, error, cancel.Token);
+            Assert.True(code == ExitCodes.Ok, $"after {afterLines} lines: exit {code}: {error}");
+            var last = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
+            var cursor = last[(last.LastIndexOf("cursor=", StringComparison.Ordinal) + "cursor=".Length)..];
+            Assert.Contains($"continue with --cursor {cursor}", error.ToString(), StringComparison.Ordinal);
+        }
+
+        foreach (var ms in new[] { 0, 5, 20, 60, 150, 400, 1500 })
+        {
+            using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(ms));
+            using var output = new StringWriter();
+            using var error = new StringWriter();
+            var code = await Program.RunAsync(
+                ["--server", server.Address, "--token-file", server.TokenFile, "watch", "--from-beginning", "--json"], output, error, cancel.Token);
+            Assert.True(code == ExitCodes.Ok, $"interrupted after {ms} ms: exit {code}: {error}");
+        }
+    }
+
     /// <summary>Collects output (written from another thread) and cancels the command after enough lines.</summary>
     private sealed class LineCountingWriter(int lines, CancellationTokenSource cancel) : StringWriter
     {

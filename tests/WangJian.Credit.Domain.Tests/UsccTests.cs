@@ -5,21 +5,14 @@ public class UsccTests
     private const string Alibaba = "91330106673959654P";
     private const string AllowedSuffix = " is not allowed (only 0-9 and A-Y without I, O, S, V, Z)";
 
-    // ---- the real codes of shared/testdata/uscc.tsv -------------------------------------------------
+    // ---- the real codes of TestData/uscc.tsv -------------------------------------------------------
 
     [Fact]
-    public void TestData_SharedAndCommittedFiles_HoldRealCodes()
+    public void TestData_CommittedFile_HoldsRealCodes()
     {
-        Assert.True(File.Exists(UsccTestData.FallbackPath), $"missing {UsccTestData.FallbackPath}");
+        Assert.True(File.Exists(UsccTestData.FilePath), $"missing {UsccTestData.FilePath}");
         Assert.True(UsccTestData.Codes.Count >= 5, $"only {UsccTestData.Codes.Count} codes read");
         Assert.Contains(Alibaba, UsccTestData.Codes);
-        if (UsccTestData.SharedPath is { } shared)
-        {
-            // The committed copy is a fallback of the shared file: it must not hold codes the shared one lacks.
-            var sharedCodes = UsccTestData.ReadCodes(shared);
-            Assert.NotEmpty(sharedCodes);
-            Assert.Empty(UsccTestData.ReadCodes(UsccTestData.FallbackPath).Except(sharedCodes, StringComparer.Ordinal));
-        }
     }
 
     [Theory]

@@ -40,7 +40,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<ICreditChangeLog>(Changes);
             silo.Services.AddSingleton<INoticeStore>(Notices);
             silo.Services.AddSingleton<INoticePusher, PullOnlyPusher>();
-            silo.Services.AddOptions<DeliveryOptions>();
+            silo.Services.AddSingleton(new DeliveryBackoff(new DeliveryOptions(), Random.Shared));
             silo.Services.AddSerializer(s => s.AddCreditDomainTypes());
         });
         builder.ConfigureClient(client => client.Services.AddSerializer(s => s.AddCreditDomainTypes()));

@@ -34,6 +34,9 @@ public sealed class AgencyReceiver : IAsyncDisposable
 
     public ConcurrentQueue<Notice> Applied { get; } = new();
 
+    /// <summary>When each notice id was first applied (<see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
+    public ConcurrentDictionary<string, long> AppliedAt { get; } = new();
+
     public int Calls => calls;
 
     public int Duplicates;
@@ -87,6 +90,7 @@ public sealed class AgencyReceiver : IAsyncDisposable
                 }
                 else
                 {
+                    receiver.AppliedAt[request.Notice.NoticeId] = System.Diagnostics.Stopwatch.GetTimestamp();
                     receiver.Applied.Enqueue(request.Notice);
                 }
             }

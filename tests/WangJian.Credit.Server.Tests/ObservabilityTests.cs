@@ -11,14 +11,24 @@ public sealed partial class ObservabilityTests : IAsyncLifetime
     private readonly string dataDir = Path.Combine(Path.GetTempPath(), "wj-credit-obs", Guid.NewGuid().ToString("N"));
     private readonly int metricsPort = FreePort();
     private readonly int dashboardPort = FreePort();
+    private readonly AgencyReceiver ndrc = new("NDRC");
     private ServerProcess? server;
 
-    public async Task InitializeAsync() =>
+    // NDRC's receiver answers, MIIT's is down (nothing listens on its port), the other agencies pull.
+    public async Task InitializeAsync()
+    {
+        await ndrc.StartAsync();
         server = await ServerProcess.StartAsync(
             dataDir,
             "--Observability:MetricsUrl", $"http://127.0.0.1:{metricsPort}/",
             "--Observability:Dashboard", "true",
-            "--Observability:DashboardUrl", $"http://127.0.0.1:{dashboardPort}");
+            "--Observability:DashboardUrl", $"http://127.0.0.1:{dashboardPort}",
+            "--Agencies:Endpoints:NDRC:Url", ndrc.Url,
+            "--Agencies:Endpoints:MIIT:Url", $"http://127.0.0.1:{FreePort()}",
+            "--Delivery:AttemptTimeoutMs", "500",
+            "--Delivery:FirstBackoffMs", "100",
+            "--Delivery:MaxBackoffMs", "500");
+    }
 
     public async Task DisposeAsync()
     {
@@ -26,6 +36,8 @@ public sealed partial class ObservabilityTests : IAsyncLifetime
         {
             await server.DisposeAsync();
         }
+
+        await ndrc.DisposeAsync();
 
         try
         {
@@ -39,13 +51,77 @@ public sealed partial class ObservabilityTests : IAsyncLifetime
     [GeneratedRegex(@"^(?<name>[a-z_]+)(\{(?<labels>[^}]*)\})? (?<value>[0-9.e+-]+)", RegexOptions.Multiline)]
     private static partial Regex Sample();
 
-    private async Task<double> Scrape(string name, string labelContains = "")
+    private async Task<double> Scrape(string name, string labelContains = "") =>
+        (await ScrapeSeries(name, labelContains)).Sum();
+
+    /// <summary>The values of every series of <paramref name="name"/> whose labels contain the text.</summary>
+    private async Task<double[]> ScrapeSeries(string name, string labelContains = "")
     {
         using var http = new HttpClient();
         var text = await http.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics");
         return Sample().Matches(text)
             .Where(m => m.Groups["name"].Value == name && m.Groups["labels"].Value.Contains(labelContains, StringComparison.Ordinal))
-            .Sum(m => double.Parse(m.Groups["value"].Value, System.Globalization.CultureInfo.InvariantCulture));
+            .Select(m => double.Parse(m.Groups["value"].Value, System.Globalization.CultureInfo.InvariantCulture))
+            .ToArray();
+    }
+
+    /// <summary>One agency's notice series, or null where a series is missing.</summary>
+    private async Task<(double? Pending, double? Failing, double? Delivered, double? FailedAttempts)> NoticeSeries(string agency)
+    {
+        var label = $"agency=\"{agency}\"";
+        async Task<double?> One(string name) => (await ScrapeSeries(name, label)) is [var v] ? v : null;
+        return (await One("wjcredit_notices_pending"), await One("wjcredit_notices_failing"),
+            await One("wjcredit_notices_delivered_total"), await One("wjcredit_notices_failed_attempts_total"));
+    }
+
+    private static readonly string[] AllAgencies = ["SAMR", "NDRC", "MIIT", "MPS", "MOFCOM", "GACC", "CAC", "SPB"];
+
+    [Fact]
+    public async Task Metrics_NoticeSeries_PendingFailingDeliveredPerAgency()
+    {
+        // From the start, every agency has its four series, at 0.
+        foreach (var agency in AllAgencies)
+        {
+            var series = await NoticeSeries(agency);
+            for (var i = 0; i < 100 && series.Pending is null; i++)
+            {
+                await Task.Delay(100);
+                series = await NoticeSeries(agency);
+            }
+
+            Assert.Equal((0, 0, 0, 0), series);
+        }
+
+        var regulator = new RegulatorService.RegulatorServiceClient(server!.As("regulator"));
+        var op = TestUscc.Fresh();
+        await regulator.RecordViolationAsync(Requests.Violation(op, severity: Severity.EspeciallySerious));
+        var notices = (await regulator.ListPunishmentCasesAsync(new ListPunishmentCasesRequest { OperatorId = op })).Cases.Single().Notices;
+        int Of(string agency) => notices.Count(n => n.Notice.AgencyCode == agency);
+
+        // NDRC's are delivered; MIIT's wait behind a failing first notice; SPB's wait to be pulled.
+        (double? Pending, double? Failing, double? Delivered, double? FailedAttempts) ndrcSeries = default, miitSeries = default, spbSeries = default;
+        for (var i = 0; i < 100; i++)
+        {
+            (ndrcSeries, miitSeries, spbSeries) = (await NoticeSeries("NDRC"), await NoticeSeries("MIIT"), await NoticeSeries("SPB"));
+            if (ndrcSeries.Delivered == Of("NDRC") && miitSeries.FailedAttempts >= 1 && miitSeries.Pending == Of("MIIT") && spbSeries.Pending == Of("SPB"))
+            {
+                break;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Equal((0, 0, Of("NDRC"), 0), ndrcSeries);
+        Assert.Equal(Of("MIIT"), miitSeries.Pending);
+        Assert.Equal(1, miitSeries.Failing);
+        Assert.True(miitSeries.FailedAttempts >= 1);
+        Assert.Equal(0, miitSeries.Delivered);
+        Assert.Equal((Of("SPB"), 0, 0, 0), spbSeries);
+
+        // An acknowledgement by the pull agency takes its notice off the pending gauge.
+        var spb = new AgencyService.AgencyServiceClient(server.As("agency:SPB"));
+        await spb.AcknowledgeNoticeAsync(new AcknowledgeNoticeRequest { NoticeId = notices.First(n => n.Notice.AgencyCode == "SPB").Notice.NoticeId, ActionTaken = "已列入从严审核名单" });
+        Assert.Equal(Of("SPB") - 1, (await NoticeSeries("SPB")).Pending);
     }
 
     [Fact]

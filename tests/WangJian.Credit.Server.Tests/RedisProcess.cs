@@ -10,13 +10,10 @@ namespace WangJian.Credit.Server.Tests;
 /// </summary>
 public sealed class RedisProcess : IAsyncDisposable
 {
-    private readonly string? password;
     private Process? process;
 
-    /// <param name="password">Given: redis-server requires it (<c>--requirepass</c>) and the connection string carries it.</param>
-    public RedisProcess(string? password = null)
+    public RedisProcess()
     {
-        this.password = password;
         Directory.CreateDirectory(DataDir);
     }
 
@@ -24,11 +21,14 @@ public sealed class RedisProcess : IAsyncDisposable
 
     public string DataDir { get; } = Path.Combine(Path.GetTempPath(), "wj-credit-redis", Guid.NewGuid().ToString("N"));
 
-    public string ConnectionString => password is null ? $"127.0.0.1:{Port}" : $"127.0.0.1:{Port},password={password}";
+    public string ConnectionString => $"127.0.0.1:{Port}";
 
     public static string Binary =>
         new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.FirstOrDefault(File.Exists)
         ?? throw new InvalidOperationException("redis-server is not installed: run scripts/test-all.sh (it installs Debian's redis-server) or apt-get install -y redis-server");
+
+    /// <summary>When set before <see cref="StartAsync"/>, the server requires this password.</summary>
+    public string? Password { get; init; }
 
     public async Task StartAsync()
     {
@@ -38,13 +38,8 @@ public sealed class RedisProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        var args = new List<string> { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", DataDir, "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--protected-mode", "no" };
-        if (password is not null)
-        {
-            args.AddRange(["--requirepass", password]);
-        }
-
-        foreach (var a in args)
+        string[] auth = Password is null ? [] : ["--requirepass", Password];
+        foreach (var a in new[] { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", DataDir, "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--protected-mode", "no" }.Concat(auth))
         {
             psi.ArgumentList.Add(a);
         }
@@ -67,6 +62,18 @@ public sealed class RedisProcess : IAsyncDisposable
         }
 
         throw new TimeoutException("redis-server did not start");
+    }
+
+    /// <summary>SIGSTOP: the store keeps its connections open but answers nothing, as a frozen host does.</summary>
+    public void Freeze() => Signal("STOP");
+
+    /// <summary>SIGCONT after <see cref="Freeze"/>.</summary>
+    public void Thaw() => Signal("CONT");
+
+    private void Signal(string signal)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, process!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
     }
 
     /// <summary>SIGKILL: the store vanishes as in a crash or a network cut.</summary>

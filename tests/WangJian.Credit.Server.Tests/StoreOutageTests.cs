@@ -108,4 +108,61 @@ public sealed class StoreOutageTests(ITestOutputHelper output) : IAsyncLifetime
         var list = await regulator.ListViolationsAsync(new ListViolationsRequest { OperatorId = before });
         Assert.Equal(kept.Violation.ViolationId, Assert.Single(list.Violations).ViolationId);
     }
+
+    [Fact]
+    public async Task StoreStoppedOrFrozen_HealthAnswersWithinOneSecond_CallsUnavailableWithinTimeout_RecoversWithoutRestart()
+    {
+        var regulator = new RegulatorService.RegulatorServiceClient(Invoker);
+        var credit = new CreditService.CreditServiceClient(Invoker);
+        var health = new Health.HealthClient(channel!);
+        var op = TestUscc.Fresh();
+        await regulator.RecordViolationAsync(Requests.Violation(op));
+
+        async Task<HealthCheckResponse.Types.ServingStatus> HealthWithinOneSecond()
+        {
+            var watch = Stopwatch.StartNew();
+            var status = (await health.CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow.AddSeconds(1))).Status;
+            output.WriteLine($"health {status} in {watch.ElapsedMilliseconds} ms");
+            return status;
+        }
+
+        async Task ServingAgain()
+        {
+            var deadline = Stopwatch.StartNew();
+            while (await HealthWithinOneSecond() != HealthCheckResponse.Types.ServingStatus.Serving)
+            {
+                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), "not serving 30 s after the store came back");
+                await Task.Delay(200);
+            }
+
+            Assert.Equal(85, (await credit.GetCreditStatusAsync(new GetCreditStatusRequest { OperatorId = op })).Status.Score);
+        }
+
+        // Frozen: connections stay open, nothing answers. Health says so within a second; a call of an
+        // operator not yet active fails UNAVAILABLE within the operation timeout (1 s here), naming the store.
+        redis.Freeze();
+        try
+        {
+            Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, await HealthWithinOneSecond());
+            var watch = Stopwatch.StartNew();
+            var e = await Assert.ThrowsAsync<RpcException>(() => credit.GetCreditStatusAsync(
+                new GetCreditStatusRequest { OperatorId = TestUscc.Fresh() }, deadline: DateTime.UtcNow.AddSeconds(10)).ResponseAsync);
+            output.WriteLine($"read while frozen: {e.StatusCode} '{e.Status.Detail}' after {watch.ElapsedMilliseconds} ms");
+            Assert.Equal(StatusCode.Unavailable, e.StatusCode);
+            Assert.Contains("store", e.Status.Detail, StringComparison.Ordinal);
+            Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(1000 + 750), $"took {watch.Elapsed}");
+        }
+        finally
+        {
+            redis.Thaw();
+        }
+
+        await ServingAgain();
+
+        // Stopped: the same within a second, and back without a restart.
+        await redis.StopAsync();
+        Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, await HealthWithinOneSecond());
+        await redis.StartAsync();
+        await ServingAgain();
+    }
 }

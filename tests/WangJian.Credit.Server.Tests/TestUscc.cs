@@ -2,7 +2,7 @@ using WangJian.Credit.Domain;
 
 namespace WangJian.Credit.Server.Tests;
 
-/// <summary>Real public codes (shared/testdata/uscc.tsv) and valid synthetic ones for bulk tests.</summary>
+/// <summary>Real public codes (tests/WangJian.Credit.Domain.Tests/TestData/uscc.tsv) and valid synthetic ones for bulk tests.</summary>
 public static class TestUscc
 {
     public const string AlibabaCloud = "91330106673959654P";

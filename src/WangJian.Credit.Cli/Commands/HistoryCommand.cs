@@ -11,7 +11,7 @@ public static class HistoryCommand
     {
         var uscc = new Argument<string>("USCC") { Description = "The operator's unified social credit code" };
         var pageSize = new Option<int>("--page-size") { Description = "Records per call (1–1,000)", DefaultValueFactory = _ => 500 };
-        var command = new Command("history", "An operator's violation records, oldest decision first, with every status change (role regulator)")
+        var command = new Command("history", "An operator's violation records in the order they were recorded, with every status change (role regulator)")
         {
             uscc,
             pageSize,

@@ -73,10 +73,11 @@ public static class WatchCommand
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
             }
         }
-        catch (Exception e) when (ct.IsCancellationRequested && (e is OperationCanceledException || e is RpcException { StatusCode: StatusCode.Cancelled }))
+        catch (Exception) when (ct.IsCancellationRequested)
         {
-            // Ctrl+C is how watch ends.
-            if (!output.Json && cursor.Length > 0)
+            // Ctrl+C (or SIGTERM) is how watch ends, whatever the interrupted call threw at that moment
+            // (cancelled, or a transport error of the call torn down): exit 0 with the cursor to resume from.
+            if (cursor.Length > 0)
             {
                 await output.ErrorWriter.WriteLineAsync($"wjcredit: stopped; continue with --cursor {cursor}");
             }

@@ -3,29 +3,38 @@ using Grpc.Core.Interceptors;
 using Orleans.Runtime;
 using StackExchange.Redis;
 using WangJian.Credit.Domain;
+using WangJian.Credit.Server.Options;
+using WangJian.Credit.Server.Storage;
 
 namespace WangJian.Credit.Server.Grpc;
 
 /// <summary>
 /// Maps exceptions to gRPC status codes in one place, so services stay thin: domain validation is
-/// INVALID_ARGUMENT, a store or silo that cannot answer is UNAVAILABLE (retryable), and only a real
-/// defect is INTERNAL.
+/// INVALID_ARGUMENT, a store or cluster member that cannot answer is UNAVAILABLE (retryable) saying which,
+/// and only a real defect is INTERNAL. A unary call that has no answer within <c>Storage:OperationTimeoutMs</c>
+/// (a frozen store: every store command waits for its own timeout, and a call makes several) is answered
+/// UNAVAILABLE then; its work may still finish, which a retry of an idempotent write finds.
 /// </summary>
-public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interceptor
+public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger, StorageOptions storage, IConnectionMultiplexer redis) : Interceptor
 {
+    private readonly TimeSpan callTimeout = TimeSpan.FromMilliseconds(storage.OperationTimeoutMs);
+
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
         try
         {
-            return await continuation(request, context);
+            return await continuation(request, context).WaitAsync(callTimeout, context.CancellationToken);
+        }
+        catch (TimeoutException) when (!context.CancellationToken.IsCancellationRequested)
+        {
+            throw await NoAnswerInTimeAsync(context);
         }
         catch (Exception e) when (Map(e, context) is { } mapped)
         {
             throw mapped;
         }
     }
-
     public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
         IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
@@ -69,41 +78,69 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interce
                 return new RpcException(new global::Grpc.Core.Status(StatusCode.Cancelled, "the call was cancelled"));
         }
 
-        if (IsUnavailable(e))
+        if (Unavailability(e) is { } reason)
         {
-            logger.LogWarning(e, "{Method}: storage or cluster unavailable", context.Method);
-            return GrpcErrors.Unavailable("the credit store is unavailable; retry later");
+            logger.LogWarning(e, "{Method}: {Reason}", context.Method, reason);
+            return GrpcErrors.Unavailable(reason + "; retry later");
         }
 
         logger.LogError(e, "{Method} failed", context.Method);
         return new RpcException(new global::Grpc.Core.Status(StatusCode.Internal, "internal error; it has been logged"));
     }
 
-    /// <summary>Store and cluster failures, also when they come back wrapped by a grain call.</summary>
-    internal static bool IsUnavailable(Exception? e)
+    private async Task<RpcException> NoAnswerInTimeAsync(ServerCallContext context)
     {
+        // Say whose fault it is: a store that does not answer a short PING either, or something in the cluster.
+        var storeAnswers = redis.IsConnected
+            && await redis.GetDatabase().PingAsync().WaitAsync(StoreHealthCheck.ProbeTimeout).ContinueWith(t => t.IsCompletedSuccessfully, TaskScheduler.Default);
+        var reason = storeAnswers
+            ? $"the call did not complete within {callTimeout.TotalMilliseconds:F0} ms (the operator's grain did not answer; the store does)"
+            : $"the credit store did not answer within {callTimeout.TotalMilliseconds:F0} ms";
+        logger.LogWarning("{Method}: {Reason}", context.Method, reason);
+        return GrpcErrors.Unavailable(reason + "; retry later");
+    }
+
+    /// <summary>
+    /// Why a call failed for a reason outside the caller's control, or null for a defect. Store failures
+    /// are found also when they come back wrapped by a grain call.
+    /// </summary>
+    internal static string? Unavailability(Exception? e)
+    {
+        string? cluster = null;
         for (; e is not null; e = e.InnerException)
         {
-            if (e is RedisException or RedisConnectionException or RedisTimeoutException
-                or TimeoutException or SiloUnavailableException or OrleansMessageRejectionException)
+            if (IsStoreFailure(e))
             {
-                return true;
+                return "the credit store is unavailable";
             }
 
-            // Exceptions that cross a grain call may arrive as Orleans' stand-in for a type it could not copy.
-            var typeName = e.GetType().FullName ?? string.Empty;
-            if (typeName.StartsWith("StackExchange.Redis.", StringComparison.Ordinal)
-                || e.Message.Contains("StackExchange.Redis.Redis", StringComparison.Ordinal))
+            cluster ??= e switch
             {
-                return true;
-            }
+                SiloUnavailableException => "the cluster member that hosts this operator is unavailable",
+                OrleansMessageRejectionException => "the cluster rejected the call (a member is starting, stopping or overloaded)",
+                TimeoutException => "the operator's grain did not answer in time",
+                _ => null,
+            };
 
-            if (e is AggregateException { InnerExceptions.Count: > 0 } agg && agg.InnerExceptions.Any(IsUnavailable))
+            if (e is AggregateException { InnerExceptions.Count: > 0 } agg && agg.InnerExceptions.Select(Unavailability).FirstOrDefault(r => r is not null) is { } inner)
             {
-                return true;
+                return inner;
             }
         }
 
-        return false;
+        return cluster;
+    }
+
+    private static bool IsStoreFailure(Exception e)
+    {
+        if (e is RedisException or RedisTimeoutException or StoreTimeoutException)
+        {
+            return true;
+        }
+
+        // Exceptions that cross a grain call may arrive as Orleans' stand-in for a type it could not copy.
+        var typeName = e.GetType().FullName ?? string.Empty;
+        return typeName.StartsWith("StackExchange.Redis.", StringComparison.Ordinal)
+            || e.Message.Contains("StackExchange.Redis.Redis", StringComparison.Ordinal);
     }
 }

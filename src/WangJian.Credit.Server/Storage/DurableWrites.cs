@@ -53,7 +53,7 @@ public sealed class DurableWrites
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)
         {
-            throw new TimeoutException($"the store did not confirm the log commit within {timeout.TotalMilliseconds:F0} ms");
+            throw new StoreTimeoutException($"the store did not confirm the log commit within {timeout.TotalMilliseconds:F0} ms");
         }
     }
 }

@@ -1,0 +1,95 @@
+using System.Net;
+using System.Net.Sockets;
+using WangJian.Credit.Server.Auth;
+using WangJian.Credit.Testing;
+
+namespace WangJian.Credit.Server.Tests;
+
+/// <summary>
+/// Every configuration or environment error at start is one line, <c>cannot start: &lt;what&gt; (&lt;setting&gt;)</c>,
+/// and exit code 2: the real server process, as an operator would start it.
+/// </summary>
+public sealed class BadStartTests : IDisposable
+{
+    private readonly TempDir dir = new("badstart");
+
+    public void Dispose() => dir.Dispose();
+
+    private static readonly string[] AdminPrincipal =
+        ["--Auth:Principals:0:Name", "ops", "--Auth:Principals:0:Role", "admin", "--Auth:Principals:0:TokenSha256", PrincipalRegistry.Hash("bad-start-token")];
+
+    public static TheoryData<string, string[], string> BadOptions => new()
+    {
+        { "Urls", ["--urls", "http://127.0.0.1:99999"], "http://127.0.0.1:99999" },
+        { "Urls", ["--urls", "not a url"], "not a url" },
+        { "Orleans:SiloPort", ["--Orleans:SiloPort", "70000"], "70000" },
+        { "Orleans:AdvertisedIp", ["--Orleans:AdvertisedIp", "nope"], "nope" },
+        { "Storage:OperationTimeoutMs", ["--Storage:OperationTimeoutMs", "-5"], "-5" },
+        { "Storage:OperationTimeoutMs", ["--Storage:OperationTimeoutMs", "abc"], "abc" },
+        { "Storage:CheckpointIntervalSeconds", ["--Storage:CheckpointIntervalSeconds", "-1"], "-1" },
+        { "Storage:LogSizeLimitMb", ["--Storage:LogSizeLimitMb", "0"], "0" },
+        { "Delivery:Retries", ["--Delivery:Retries", "0"], "0" },
+        { "Delivery:MaxBackoffMs", ["--Delivery:FirstBackoffMs", "5000", "--Delivery:MaxBackoffMs", "1000"], "1000" },
+        { "Observability:MetricsUrl", ["--Observability:MetricsUrl", "http://127.0.0.1:99999/"], "99999" },
+        { "Storage:Redis", ["--Storage:Redis", "=:6379", .. AdminPrincipal], "=:6379" },
+        { "Storage:Redis", ["--Storage:Redis", "127.0.0.1:1", .. AdminPrincipal], "connection refused" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadOptions))]
+    public async Task Start_BadSetting_ExitsTwoWithOneLineNamingIt(string setting, string[] args, string mentioned)
+    {
+        var urls = args.Contains("--urls") ? [] : new[] { "--urls", "http://127.0.0.1:0" };
+        await AssertRefusedAsync(setting, mentioned, [.. urls, "--Storage:DataDir", dir.Path, "--Orleans:SiloPort", "0", .. args]);
+    }
+
+    [Fact]
+    public async Task Start_HttpPortInUse_ExitsTwoNamingUrls()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        await AssertRefusedAsync("Urls", $"{port}", "--urls", $"http://127.0.0.1:{port}", "--Storage:DataDir", dir.Path, "--Orleans:SiloPort", "0");
+    }
+
+    [Fact]
+    public async Task Start_SiloPortInUse_ExitsTwoNamingSiloPort()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        await AssertRefusedAsync("Orleans:SiloPort", $"{port}", "--urls", "http://127.0.0.1:0", "--Storage:DataDir", dir.Path, "--Orleans:SiloPort", $"{port}");
+    }
+
+    [Fact]
+    public async Task Start_RedisPasswordMissingWrongOrTlsMismatch_ExitsTwoSayingWhich()
+    {
+        await using var redis = new RedisProcess { Password = "right-password" };
+        await redis.StartAsync();
+        string[] common = ["--urls", "http://127.0.0.1:0", "--Storage:DataDir", dir.Path, "--Orleans:SiloPort", "0", .. AdminPrincipal];
+
+        await AssertRefusedAsync("Storage:Redis", "requires a password", [.. common, "--Storage:Redis", redis.ConnectionString]);
+        await AssertRefusedAsync("Storage:Redis", "password (or user) was refused", [.. common, "--Storage:Redis", redis.ConnectionString + ",password=wrong-password"]);
+        await AssertRefusedAsync("Storage:Redis", "TLS", [.. common, "--Storage:Redis", redis.ConnectionString + ",password=right-password,ssl=true"]);
+    }
+
+    [Fact]
+    public async Task Start_PasswordInConnectionString_IsNeverPrinted()
+    {
+        var (code, stdout, stderr) = await ServerProcess.RunToExitAsync(
+            ["--urls", "http://127.0.0.1:0", "--Storage:DataDir", dir.Path, "--Orleans:SiloPort", "0", .. AdminPrincipal, "--Storage:Redis", "127.0.0.1:1,password=do-not-print-me"]);
+        Assert.Equal(2, code);
+        Assert.DoesNotContain("do-not-print-me", stdout + stderr, StringComparison.Ordinal);
+    }
+
+    internal static async Task AssertRefusedAsync(string setting, string mentioned, params string[] args)
+    {
+        var (code, stdout, stderr) = await ServerProcess.RunToExitAsync(args);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.True(code == 2, $"exit {code}; stderr: {stderr}; stdout: {stdout}");
+        var line = Assert.Single(lines);
+        Assert.StartsWith("wangjian-credit: cannot start: ", line, StringComparison.Ordinal);
+        Assert.True(line.Contains(setting, StringComparison.Ordinal) && line.Contains(mentioned, StringComparison.Ordinal), $"expected '{setting}' and '{mentioned}' in: {line}");
+        Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
+    }
+}
