@@ -26,6 +26,8 @@ public sealed class BadStartTests : IDisposable
         { "Orleans:AdvertisedIp", ["--Orleans:AdvertisedIp", "nope"], "nope" },
         { "Storage:OperationTimeoutMs", ["--Storage:OperationTimeoutMs", "-5"], "-5" },
         { "Storage:OperationTimeoutMs", ["--Storage:OperationTimeoutMs", "abc"], "abc" },
+        { "Storage:CheckpointIntervalSeconds", ["--Storage:CheckpointIntervalSeconds", "-1"], "-1" },
+        { "Storage:LogSizeLimitMb", ["--Storage:LogSizeLimitMb", "0"], "0" },
         { "Delivery:Retries", ["--Delivery:Retries", "0"], "0" },
         { "Delivery:MaxBackoffMs", ["--Delivery:FirstBackoffMs", "5000", "--Delivery:MaxBackoffMs", "1000"], "1000" },
         { "Observability:MetricsUrl", ["--Observability:MetricsUrl", "http://127.0.0.1:99999/"], "99999" },
@@ -62,7 +64,7 @@ public sealed class BadStartTests : IDisposable
     [Fact]
     public async Task Start_RedisPasswordMissingWrongOrTlsMismatch_ExitsTwoSayingWhich()
     {
-        await using var redis = new RedisProcess("right-password");
+        await using var redis = new RedisProcess { Password = "right-password" };
         var bare = $"127.0.0.1:{redis.Port}";
         await redis.StartAsync();
         string[] common = ["--urls", "http://127.0.0.1:0", "--Storage:DataDir", dir.Path, "--Orleans:SiloPort", "0", .. AdminPrincipal];

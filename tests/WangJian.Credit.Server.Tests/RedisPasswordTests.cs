@@ -14,7 +14,7 @@ public sealed class RedisPasswordTests : IAsyncLifetime
     private readonly RedisProcess redis;
     private readonly TempDir dataDir = new("redis-password");
 
-    public RedisPasswordTests() => redis = new RedisProcess(password);
+    public RedisPasswordTests() => redis = new RedisProcess { Password = password };
 
     public Task InitializeAsync() => redis.StartAsync();
 
@@ -32,7 +32,7 @@ public sealed class RedisPasswordTests : IAsyncLifetime
 
         await using var server = await ServerProcess.StartAsync(
             dataDir.Path,
-            "--Storage:Redis", redis.ConnectionString,
+            "--Storage:Redis", $"{redis.ConnectionString},password={password}",
             "--Orleans:ClusterId", "pw-" + Guid.NewGuid().ToString("N")[..8],
             "--Auth:Principals:0:Name", "ops",
             "--Auth:Principals:0:Role", "admin",

@@ -10,21 +10,21 @@ namespace WangJian.Credit.Server.Tests;
 /// </summary>
 public sealed class RedisProcess : IAsyncDisposable
 {
-    private readonly string? password;
     private Process? process;
 
-    /// <param name="password">Given: redis-server requires it (<c>--requirepass</c>) and the connection string carries it.</param>
-    public RedisProcess(string? password = null)
+    public RedisProcess()
     {
-        this.password = password;
         Directory.CreateDirectory(DataDir);
     }
+
+    /// <summary>Given: redis-server requires it (<c>--requirepass</c>); <see cref="ConnectionString"/> stays without it.</summary>
+    public string? Password { get; init; }
 
     public int Port { get; } = FreePort();
 
     public string DataDir { get; } = Path.Combine(Path.GetTempPath(), "wj-credit-redis", Guid.NewGuid().ToString("N"));
 
-    public string ConnectionString => password is null ? $"127.0.0.1:{Port}" : $"127.0.0.1:{Port},password={password}";
+    public string ConnectionString => $"127.0.0.1:{Port}";
 
     public static string Binary =>
         new[] { "/usr/bin/redis-server", "/usr/local/bin/redis-server" }.FirstOrDefault(File.Exists)
@@ -39,9 +39,9 @@ public sealed class RedisProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         var args = new List<string> { "--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", DataDir, "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--protected-mode", "no" };
-        if (password is not null)
+        if (Password is not null)
         {
-            args.AddRange(["--requirepass", password]);
+            args.AddRange(["--requirepass", Password]);
         }
 
         foreach (var a in args)

@@ -18,6 +18,16 @@ public static class OptionChecks
             throw new StartupException("a data directory is required", "Storage:DataDir");
         }
 
+        if (storage.CheckpointIntervalSeconds < 0)
+        {
+            throw new StartupException($"{storage.CheckpointIntervalSeconds} is not 0 (checkpoints by log size only) or a number of seconds", "Storage:CheckpointIntervalSeconds");
+        }
+
+        if (storage.LogSizeLimitMb < 1)
+        {
+            throw new StartupException($"{storage.LogSizeLimitMb} is not a log size of at least 1 MB", "Storage:LogSizeLimitMb");
+        }
+
         if (string.IsNullOrWhiteSpace(silo.ClusterId) || string.IsNullOrWhiteSpace(silo.ServiceId))
         {
             throw new StartupException("the cluster and service ids must not be empty", "Orleans:ClusterId, Orleans:ServiceId");

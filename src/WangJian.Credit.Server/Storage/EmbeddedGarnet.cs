@@ -74,16 +74,6 @@ public sealed class EmbeddedGarnet : IDisposable
     {
         var time = timeProvider ?? TimeProvider.System;
         var logger = loggerFactory.CreateLogger("WangJian.Credit.Server.Storage");
-        if (options.CheckpointIntervalSeconds < 0)
-        {
-            throw new InvalidOperationException($"Storage:CheckpointIntervalSeconds must be 0 (no timed checkpoints) or more (got {options.CheckpointIntervalSeconds})");
-        }
-
-        if (options.LogSizeLimitMb < 1)
-        {
-            throw new InvalidOperationException($"Storage:LogSizeLimitMb must be at least 1 (got {options.LogSizeLimitMb})");
-        }
-
         var dataDir = PrivateDataDir.Prepare(options.DataDir);
         var storeDir = Path.Combine(dataDir, "garnet");
         Directory.CreateDirectory(storeDir);

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using WangJian.Credit.Server.Startup;
 
 namespace WangJian.Credit.Server.Storage;
 
@@ -41,7 +42,7 @@ public static class PrivateDataDir
         }
         catch (Exception e) when (e is UnauthorizedAccessException or IOException)
         {
-            throw new InvalidOperationException($"data directory {dataDir} cannot be made private to its owner: {e.Message} (Storage:DataDir)", e);
+            throw new StartupException($"data directory {dataDir} cannot be made private to its owner: {e.Message}", "Storage:DataDir", e);
         }
 
         return dataDir;
