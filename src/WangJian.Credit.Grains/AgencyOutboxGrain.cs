@@ -23,9 +23,9 @@ public sealed class AgencyOutboxState
 /// <remarks>
 /// The delivery loop interleaves with calls, so that a slow or dead receiver never holds up enqueues,
 /// listing and acknowledgements. Every call that may add work raises <c>wakeRequested</c>; the loop clears
-/// it before each read and goes idle only if it is still clear after the read and after dropping the
-/// reminder. An enqueue that lands after the loop's last read therefore either finds the loop stopped
-/// and starts it, or makes the running loop read again; it never falls between the two.
+/// it before each round and stops only if it is still clear after the round (and, going idle, after
+/// dropping the reminder). An enqueue that lands after the loop's last read therefore either finds the
+/// loop stopped and starts it, or makes the running loop read again; it never falls between the two.
 /// </remarks>
 [KeepAlive]
 public sealed class AgencyOutboxGrain(
@@ -49,9 +49,9 @@ public sealed class AgencyOutboxGrain(
 
     private bool running;
     private bool wakeRequested;
-    private TaskCompletionSource? wakeSignal;
     private bool? reminderSet;
     private IGrainTimer? timer;
+    private ITimer? retryTimer;
     private long lastSequence;
     private bool counted;
     private bool headFailing;
@@ -69,6 +69,7 @@ public sealed class AgencyOutboxGrain(
     {
         // Another activation (here or on another silo) reports from now on.
         CreditMetrics.OutboxInactive(Agency);
+        retryTimer?.Dispose();
         return Task.CompletedTask;
     }
 
@@ -137,17 +138,18 @@ public sealed class AgencyOutboxGrain(
         return Task.CompletedTask;
     }
 
-    /// <summary>There may be new work: start the loop, or make the running one read again (and end its wait).</summary>
+    /// <summary>There may be new work: start the loop, or make the running one read again before it stops.</summary>
     private void Wake()
     {
         wakeRequested = true;
         if (running)
         {
-            wakeSignal?.TrySetResult();
             return;
         }
 
         running = true;
+        retryTimer?.Dispose();
+        retryTimer = null;
         timer?.Dispose();
         // The loop is the only writer of the cursor and of delivery status, and `running` keeps it single.
         timer = this.RegisterGrainTimer(RunAsync, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan) { Interleave = true, KeepAlive = true });
@@ -155,12 +157,13 @@ public sealed class AgencyOutboxGrain(
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
+        TimeSpan? retryIn = null;
         try
         {
-            while (!cancellationToken.IsCancellationRequested)
+            // Another round when something came in during this one; otherwise stop (idle, or until retryIn).
+            do
             {
                 wakeRequested = false;
-                TimeSpan? retryIn;
                 try
                 {
                     if (!counted)
@@ -180,17 +183,35 @@ public sealed class AgencyOutboxGrain(
                     logger.LogWarning(e, "Notice delivery to {Agency} interrupted", Agency);
                     retryIn = backoff.First;
                 }
-
-                if (retryIn is { } wait)
-                {
-                    await WaitAsync(wait, cancellationToken);
-                }
             }
+            while (wakeRequested && !cancellationToken.IsCancellationRequested);
         }
         finally
         {
             running = false;
-            wakeSignal = null;
+        }
+
+        if (retryIn is { } wait && !cancellationToken.IsCancellationRequested)
+        {
+            RetryAfter(wait);
+        }
+    }
+
+    /// <summary>
+    /// Wakes the loop after <paramref name="wait"/> on the credit clock (tests move it). A timer of that
+    /// clock calling the grain, not a wait inside the loop: a running loop would hold up deactivation.
+    /// </summary>
+    private void RetryAfter(TimeSpan wait)
+    {
+        retryTimer?.Dispose();
+        var self = this.AsReference<IAgencyOutboxGrain>();
+        using (ExecutionContext.SuppressFlow())
+        {
+            retryTimer = clock.Time.CreateTimer(
+                _ => self.WakeAsync().ContinueWith(t => logger.LogDebug(t.Exception, "Waking the outbox of {Agency} failed; its reminder will", Agency), TaskContinuationOptions.OnlyOnFaulted),
+                null,
+                wait,
+                Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -241,22 +262,6 @@ public sealed class AgencyOutboxGrain(
         {
             reminderGate.Release();
         }
-    }
-
-    /// <summary>Waits on the clock the credit logic uses (tests move it), ended early by a wake.</summary>
-    private async Task WaitAsync(TimeSpan wait, CancellationToken cancellationToken)
-    {
-        if (wakeRequested)
-        {
-            return;
-        }
-
-        var signal = wakeSignal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        await Task.WhenAny(Task.Delay(wait, clock.Time, stop.Token), signal.Task);
-        stop.Cancel();
-        wakeSignal = null;
-        cancellationToken.ThrowIfCancellationRequested();
     }
 
     /// <summary>Once per activation: the log's end and what after the cursor needs nothing more, for the gauges.</summary>
@@ -341,14 +346,6 @@ public sealed class AgencyOutboxGrain(
             try
             {
                 await pusher.PushAsync(Agency, head, cancellationToken);
-            }
-            catch (NoticeDeferredException e)
-            {
-                // Not tried (the circuit is open): no attempt counted; try again when the circuit allows.
-                var wait = e.RetryAfter < backoff.Max ? e.RetryAfter : backoff.Max;
-                await store.SetDeliveryAsync(Agency, head.Sequence, head.Status with { State = NoticeState.Failing, LastError = Describe(e), NextAttemptAt = clock.UtcNow + wait });
-                MarkFailing();
-                return wait;
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
