@@ -84,6 +84,9 @@ public static class ServerHost
             await redis.GetDatabase().KeyDeleteAsync(RedisClusteringOptions.DefaultCreateRedisKey(clusterOptions));
         }
 
+        // Before the silo starts: no operator grain may load a record that is still in the old layout.
+        await OperatorLayoutMigration.RunAsync(redis, clusterOptions.ServiceId, bootLog);
+
         var siloPort = silo.SiloPort == 0 ? FreePort() : silo.SiloPort;
         // One multiplexer for every provider and our own keys; IsShared stops a provider from disposing it.
         Task<(IConnectionMultiplexer Multiplexer, bool IsShared)> SharedMultiplexer<T>(T _) => Task.FromResult<(IConnectionMultiplexer, bool)>((redis, true));
@@ -151,6 +154,7 @@ public static class ServerHost
         services.AddSingleton<CheckLog>();
         services.AddSingleton<RedisChangeLog>();
         services.AddSingleton<INoticeStore, RedisNoticeStore>();
+        services.AddSingleton<IOperatorStore, RedisOperatorStore>();
         services.AddSingleton<INoticePusher, GrpcNoticePusher>();
         services.AddOptions<DeliveryOptions>().Bind(config.GetSection(DeliveryOptions.Section));
         services.AddOptions<AgencyEndpointsOptions>().Bind(config.GetSection(AgencyEndpointsOptions.Section));
