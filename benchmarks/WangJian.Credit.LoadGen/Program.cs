@@ -9,5 +9,7 @@ var root = new RootCommand("Load generator for the WangJian.Credit benchmarks (s
     WritesCommand.Create(),
     ImportCommand.Create(),
     ScaleCommand.Create(),
+    LongHistoryCommand.Create(),
+    UnknownReadsCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -122,7 +122,8 @@ public sealed class HistoryIndex(string operatorId)
         ArgumentNullException.ThrowIfNull(scorer);
         ArgumentNullException.ThrowIfNull(policy);
         var t = asOf.ToUniversalTime();
-        var span = HorizonMonths(policy);
+        var horizon = HorizonMonths(policy);
+        var span = horizon;
         while (true)
         {
             var cutoff = Months.Add(t, -span);
@@ -133,10 +134,11 @@ public sealed class HistoryIndex(string operatorId)
                 return assessment;
             }
 
-            // The listing may continue a run that began before the slice: reach back past its start.
+            // The listing may continue a run that began before the slice: reach a horizon back past its
+            // start, where an earlier trigger chaining into it would be (always further than this slice).
             var listedAt = assessment.Listing!.ListedAt.ToUniversalTime();
             var back = ((t.Year - listedAt.Year) * 12) + t.Month - listedAt.Month + 1;
-            span = Math.Max(2 * span, back + HorizonMonths(policy) + 1);
+            span = Math.Max(span + 1, back + horizon + 1);
         }
     }
 
