@@ -8,8 +8,8 @@ namespace WangJian.Credit.LoadGen;
 /// <summary>
 /// <c>unknown-reads</c>: reads <c>--operators</c> distinct operators that were never recorded with
 /// BatchGetCreditStatus of <c>--batch</c>, then reports the server's resident memory and, from its
-/// Prometheus endpoint, its Orleans activation count every second until it is back at the count before
-/// the reads (or <c>--wait</c> seconds passed). <c>--warmup</c> other never-seen operators are read first.
+/// Prometheus endpoint, its GC heap and its Orleans activation count every second until it is back at the
+/// count before the reads (or <c>--wait</c> seconds passed), for <c>--rounds</c> rounds. <c>--warmup</c> other never-seen operators are read first.
 /// </summary>
 public static class UnknownReadsCommand
 {
@@ -22,11 +22,12 @@ public static class UnknownReadsCommand
         var batch = new Option<int>("--batch") { Description = "Operators per BatchGetCreditStatus", DefaultValueFactory = _ => 1000 };
         var metrics = new Option<string>("--metrics-url") { Description = "The server's Prometheus endpoint (Observability:MetricsUrl)", Required = true };
         var warmup = new Option<int>("--warmup") { Description = "Other never-seen operators read first (0: none)", DefaultValueFactory = _ => 100_000 };
+        var rounds = new Option<int>("--rounds") { Description = "Rounds of --operators fresh operators each", DefaultValueFactory = _ => 3 };
         var wait = new Option<int>("--wait") { Description = "Seconds to wait for the activation count to return", DefaultValueFactory = _ => 60 };
         var concurrency = Common.Concurrency(4);
         var command = new Command("unknown-reads", "Reads of never-seen operators: memory and activations")
         {
-            server, tokens, pid, operators, batch, metrics, warmup, wait, concurrency,
+            server, tokens, pid, operators, batch, metrics, warmup, rounds, wait, concurrency,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -35,13 +36,14 @@ public static class UnknownReadsCommand
             var metricsUrl = parse.GetValue(metrics)!;
             var serverPid = parse.GetValue(pid);
             long Rss() => serverPid is { } p ? Stats.Rss(p) : 0;
-            async Task<long> ActivationsAsync() => Activations(await http.GetStringAsync(metricsUrl, cancellationToken));
+            async Task<long> ActivationsAsync() => (long)Sum(await http.GetStringAsync(metricsUrl, cancellationToken), "orleans_catalog_activations");
+            async Task<long> HeapAsync() => (long)Sum(await http.GetStringAsync(metricsUrl, cancellationToken), "dotnet_gc_last_collection_heap_size_bytes");
 
             var credit = new CreditService.CreditServiceClient(s.Channel);
             var platform = s.As("platform");
             var n = parse.GetValue(operators);
             var size = parse.GetValue(batch);
-            var slot = (DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 400) * 200_000;
+            var slot = (DateTimeOffset.UtcNow.ToUnixTimeSeconds() % 100) * 900_000;
 
             var rssStart = Rss();
             var activationsStart = await ActivationsAsync();
@@ -50,38 +52,43 @@ public static class UnknownReadsCommand
             {
                 // Other never-seen operators first: a fresh process's GC grows its heap to its working size
                 // under any load, which is not memory kept for the operators read.
-                var warmTime = await ReadAllAsync(credit, platform, slot + n, warm, size, parse.GetValue(concurrency), null, cancellationToken);
+                var warmTime = await ReadAllAsync(credit, platform, slot + (parse.GetValue(rounds) * (long)n), warm, size, parse.GetValue(concurrency), null, cancellationToken);
                 await Task.Delay(2000, cancellationToken);
                 Console.WriteLine($"unknown-reads: fresh server: RSS {Stats.Mib(rssStart)}, {activationsStart} activations; warm-up read of {warm} other never-seen operators in {Stats.F(warmTime.TotalSeconds, "F1")} s: RSS {Stats.Mib(Rss())}, {await ActivationsAsync()} activations");
             }
 
             var baseline = await ActivationsAsync();
             var rss0 = Rss();
-            Console.WriteLine($"unknown-reads: before: RSS {Stats.Mib(rss0)}, {baseline} activations");
+            Console.WriteLine($"unknown-reads: before: RSS {Stats.Mib(rss0)}, GC heap {Stats.Mib(await HeapAsync())}, {baseline} activations");
 
-            var peak = 0L;
-            var elapsed = await ReadAllAsync(credit, platform, slot, n, size, parse.GetValue(concurrency), () =>
+            // Several rounds of fresh operators: memory kept per operator would add up round after round.
+            var after = baseline;
+            for (var round = 0; round < parse.GetValue(rounds); round++)
             {
-                var rss = Rss();
-                if (rss > Interlocked.Read(ref peak))
+                var peak = 0L;
+                var elapsed = await ReadAllAsync(credit, platform, slot + (round * (long)n), n, size, parse.GetValue(concurrency), () =>
                 {
-                    Interlocked.Exchange(ref peak, rss);
-                }
-            }, cancellationToken);
-            var rss1 = Rss();
-            var after = await ActivationsAsync();
-            Console.WriteLine($"unknown-reads: read {n} never-seen operators in {Stats.F(elapsed.TotalSeconds, "F1")} s ({Stats.F(n / elapsed.TotalSeconds)} operators/s)");
-            Console.WriteLine($"unknown-reads: right after: RSS {Stats.Mib(rss1)} ({Signed(rss1 - rss0)}; peak during the reads {Stats.Mib(peak)}), {after} activations");
-
-            var settle = Stopwatch.StartNew();
-            while (after > baseline && settle.Elapsed.TotalSeconds < parse.GetValue(wait))
-            {
-                await Task.Delay(1000, cancellationToken);
+                    var rss = Rss();
+                    if (rss > Interlocked.Read(ref peak))
+                    {
+                        Interlocked.Exchange(ref peak, rss);
+                    }
+                }, cancellationToken);
+                var rss1 = Rss();
                 after = await ActivationsAsync();
+                var settle = Stopwatch.StartNew();
+                while (after > baseline && settle.Elapsed.TotalSeconds < parse.GetValue(wait))
+                {
+                    await Task.Delay(1000, cancellationToken);
+                    after = await ActivationsAsync();
+                }
+
+                Console.WriteLine(
+                    $"unknown-reads: round {round + 1}: {n} never-seen operators in {Stats.F(elapsed.TotalSeconds, "F1")} s ({Stats.F(n / elapsed.TotalSeconds)}/s); " +
+                    $"RSS {Stats.Mib(rss1)} ({Signed(rss1 - rss0)} over the start, peak {Stats.Mib(peak)}), GC heap {Stats.Mib(await HeapAsync())}; " +
+                    $"{after} activations (baseline {baseline}) {Stats.F(settle.Elapsed.TotalSeconds, "F0")} s after the reads");
             }
 
-            var rss2 = Rss();
-            Console.WriteLine($"unknown-reads: {after} activations (baseline {baseline}) {Stats.F(settle.Elapsed.TotalSeconds, "F0")} s later; RSS {Stats.Mib(rss2)} ({Signed(rss2 - rss0)} over the start)");
             return after <= baseline ? 0 : 1;
         });
         return command;
@@ -127,18 +134,18 @@ public static class UnknownReadsCommand
         return request;
     }
 
-    /// <summary>The sum of Orleans' activation-count gauge over its series, from a Prometheus text page.</summary>
-    private static long Activations(string page)
+    /// <summary>The sum of a metric over its series, from a Prometheus text page.</summary>
+    private static double Sum(string page, string metric)
     {
         var sum = 0.0;
         foreach (var line in page.Split('\n'))
         {
-            if (line.StartsWith("orleans_catalog_activations{", StringComparison.Ordinal) || line.StartsWith("orleans_catalog_activations ", StringComparison.Ordinal))
+            if (line.StartsWith(metric + "{", StringComparison.Ordinal) || line.StartsWith(metric + " ", StringComparison.Ordinal))
             {
                 sum += double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
             }
         }
 
-        return (long)sum;
+        return sum;
     }
 }

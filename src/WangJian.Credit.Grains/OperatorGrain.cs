@@ -31,6 +31,9 @@ public sealed class OperatorGrain(
     internal static readonly TimeSpan ReminderPeriod = TimeSpan.FromDays(1);
     private static readonly TimeSpan OutboxRetry = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long an operator with no record stays in memory after its last read: one to two of these.</summary>
+    private static readonly TimeSpan UnknownLinger = TimeSpan.FromMilliseconds(250);
+
     private readonly HashSet<int> changedCases = [];
     private HistoryIndex history = null!;
     private OperatorState head = new();
@@ -43,6 +46,8 @@ public sealed class OperatorGrain(
     private Assessment? cached;
     private IGrainTimer? outboxTimer;
     private IGrainTimer? noticeTimer;
+    private IGrainTimer? releaseTimer;
+    private bool readSinceTick;
 
     private string OperatorId => this.GetPrimaryKeyString();
 
@@ -272,15 +277,43 @@ public sealed class OperatorGrain(
     }
 
     /// <summary>
-    /// An operator with no record has nothing to keep in memory: after a read its activation goes as soon
-    /// as it is idle (a later call simply activates it again), so reads of unknown operators stay bounded.
+    /// An operator with no record has nothing worth keeping in memory: read for the first time in a while,
+    /// its activation goes as soon as it is idle (a later call simply activates it again), so a sweep over
+    /// many unknown operators leaves nothing behind. One asked about again soon after (a popular clean
+    /// seller) stays until a tick of <see cref="UnknownLinger"/> passes without a read, so it is not
+    /// reactivated per call.
     /// </summary>
     private void ReleaseIfUnknown()
     {
-        if (!HasRecord)
+        if (HasRecord)
+        {
+            return;
+        }
+
+        if (releaseTimer is null && !RecentlyUnknown.SeenBefore(OperatorId))
+        {
+            DeactivateOnIdle();
+            return;
+        }
+
+        readSinceTick = true;
+        releaseTimer ??= this.RegisterGrainTimer(ReleaseIfIdle, new GrainTimerCreationOptions(UnknownLinger, UnknownLinger) { KeepAlive = false });
+    }
+
+    private Task ReleaseIfIdle()
+    {
+        if (HasRecord)
+        {
+            releaseTimer?.Dispose();
+            releaseTimer = null;
+        }
+        else if (!readSinceTick)
         {
             DeactivateOnIdle();
         }
+
+        readSinceTick = false;
+        return Task.CompletedTask;
     }
 
     /// <summary>
@@ -557,5 +590,27 @@ public sealed class OperatorGrain(
         {
             await this.UnregisterReminder(reminder);
         }
+    }
+}
+
+/// <summary>
+/// Which operators without a record were read lately, as a hint only: a fixed table of ids by hash, so it
+/// holds at most a few thousand ids whatever is read, and a collision merely forgets one.
+/// </summary>
+internal static class RecentlyUnknown
+{
+    private static readonly string?[] Slots = new string?[4096];
+
+    /// <summary>Whether <paramref name="operatorId"/> was noted before (since its slot was last taken); notes it.</summary>
+    public static bool SeenBefore(string operatorId)
+    {
+        var slot = (int)((uint)string.GetHashCode(operatorId, StringComparison.Ordinal) % (uint)Slots.Length);
+        if (Slots[slot] == operatorId)
+        {
+            return true;
+        }
+
+        Slots[slot] = operatorId;
+        return false;
     }
 }
