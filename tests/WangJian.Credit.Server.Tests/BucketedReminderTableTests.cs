@@ -9,22 +9,8 @@ namespace WangJian.Credit.Server.Tests;
 /// The bucketed reminder table against the stores it runs on in production: the embedded Garnet and a
 /// real redis-server. Each test uses its own ServiceId, so they share one store per run.
 /// </summary>
-public abstract class BucketedReminderTableTests : IAsyncLifetime
+public abstract class BucketedReminderTableTests : StoreTestBase
 {
-    private IConnectionMultiplexer redis = null!;
-
-    protected abstract Task<string> StartStoreAsync();
-
-    protected abstract Task StopStoreAsync();
-
-    public async Task InitializeAsync() => redis = await ConnectionMultiplexer.ConnectAsync(await StartStoreAsync());
-
-    public async Task DisposeAsync()
-    {
-        redis.Dispose();
-        await StopStoreAsync();
-    }
-
     [Fact]
     public async Task Upsert_ReadRow_RemoveRow_FollowTheETag()
     {
@@ -109,7 +95,7 @@ public abstract class BucketedReminderTableTests : IAsyncLifetime
     public async Task Init_MovesTheEntriesOfOrleansSingleSortedSetTable_KeepingTheirETags()
     {
         var serviceId = "svc-" + Guid.NewGuid().ToString("N");
-        var db = redis.GetDatabase();
+        var db = Redis.GetDatabase();
         var legacyKey = $"{serviceId}/reminders";
         var grains = Enumerable.Range(0, 20).Select(i => Operator(1000 + i)).ToArray();
         foreach (var g in grains)
@@ -144,7 +130,7 @@ public abstract class BucketedReminderTableTests : IAsyncLifetime
     private async Task<BucketedReminderTable> TableAsync(string? serviceId = null)
     {
         var table = new BucketedReminderTable(
-            redis,
+            Redis,
             Microsoft.Extensions.Options.Options.Create(new ClusterOptions { ServiceId = serviceId ?? "svc-" + Guid.NewGuid().ToString("N") }),
             NullLogger<BucketedReminderTable>.Instance);
         await table.Init();
@@ -154,32 +140,10 @@ public abstract class BucketedReminderTableTests : IAsyncLifetime
 
 public sealed class BucketedReminderTableOnGarnetTests : BucketedReminderTableTests
 {
-    private readonly TempDir dir = new("reminders");
-    private EmbeddedGarnet? garnet;
-
-    protected override Task<string> StartStoreAsync()
-    {
-        garnet = EmbeddedGarnet.Start(dir.Path, NullLoggerFactory.Instance);
-        return Task.FromResult(garnet.ConnectionString);
-    }
-
-    protected override Task StopStoreAsync()
-    {
-        garnet?.Dispose();
-        dir.Dispose();
-        return Task.CompletedTask;
-    }
+    protected override bool OnGarnet => true;
 }
 
 public sealed class BucketedReminderTableOnRedisTests : BucketedReminderTableTests
 {
-    private readonly RedisProcess redisServer = new();
-
-    protected override async Task<string> StartStoreAsync()
-    {
-        await redisServer.StartAsync();
-        return redisServer.ConnectionString;
-    }
-
-    protected override async Task StopStoreAsync() => await redisServer.DisposeAsync();
+    protected override bool OnGarnet => false;
 }

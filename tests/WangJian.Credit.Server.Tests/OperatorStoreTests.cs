@@ -13,23 +13,9 @@ namespace WangJian.Credit.Server.Tests;
 /// The per-entry operator store and the move from the old whole-record layout, on the stores the server
 /// runs on: the embedded Garnet and a real redis-server.
 /// </summary>
-public abstract class OperatorStoreTests : IAsyncLifetime
+public abstract class OperatorStoreTests : StoreTestBase
 {
     private static readonly DateTimeOffset Decided = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
-
-    protected IConnectionMultiplexer Redis { get; private set; } = null!;
-
-    protected abstract Task<string> StartStoreAsync();
-
-    protected abstract Task StopStoreAsync();
-
-    public async Task InitializeAsync() => Redis = await ConnectionMultiplexer.ConnectAsync(await StartStoreAsync());
-
-    public async Task DisposeAsync()
-    {
-        Redis.Dispose();
-        await StopStoreAsync();
-    }
 
     [Fact]
     public async Task Write_AppendsEntriesAtTheExpectedRevision_AndLoadReadsThemInOrder()
@@ -134,8 +120,7 @@ public abstract class OperatorStoreTests : IAsyncLifetime
 
 public sealed class OperatorStoreOnGarnetTests : OperatorStoreTests
 {
-    private readonly TempDir dir = new("operator-store");
-    private EmbeddedGarnet? garnet;
+    protected override bool OnGarnet => true;
 
     /// <summary>Finding of issue 11: one status change on a long history appended the whole history to the log.</summary>
     [Fact]
@@ -154,43 +139,22 @@ public sealed class OperatorStoreOnGarnetTests : OperatorStoreTests
             revision++;
         }
 
-        await garnet!.WaitForCommitAsync(CancellationToken.None);
+        await Garnet!.WaitForCommitAsync(CancellationToken.None);
         var before = LogBytes();
         Assert.True(before - start > 200 * 1024, $"2,000 entries appended only {before - start} bytes to the log: the measurement does not see writes");
         var change = new StatusChange(ViolationStatus.Revoked, DateTimeOffset.UnixEpoch, "r", "overturned", DateTimeOffset.UnixEpoch);
         await store.WriteAsync(op, new OperatorWrite(revision, new OperatorState { Revision = revision + 1 }, 2000, [new HistoryEntry(Status: new ViolationStatusChange(Domain.Violation.IdFor("SAMR", "n-5"), change))], []));
-        await garnet.WaitForCommitAsync(CancellationToken.None);
+        await Garnet.WaitForCommitAsync(CancellationToken.None);
 
         // 2,000 entries are ~700 KB of JSON; the write of one change logs about a kilobyte.
         Assert.True(LogBytes() - before < 8 * 1024, $"one change appended {LogBytes() - before} bytes to the log");
     }
 
-    protected override Task<string> StartStoreAsync()
-    {
-        garnet = EmbeddedGarnet.Start(dir.Path, NullLoggerFactory.Instance);
-        return Task.FromResult(garnet.ConnectionString);
-    }
-
-    protected override Task StopStoreAsync()
-    {
-        garnet?.Dispose();
-        dir.Dispose();
-        return Task.CompletedTask;
-    }
-
     private long LogBytes() =>
-        new DirectoryInfo(Path.Combine(dir.Path, "garnet")).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+        new DirectoryInfo(Path.Combine(DataDir, "garnet")).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
 }
 
 public sealed class OperatorStoreOnRedisTests : OperatorStoreTests
 {
-    private readonly RedisProcess redisServer = new();
-
-    protected override async Task<string> StartStoreAsync()
-    {
-        await redisServer.StartAsync();
-        return redisServer.ConnectionString;
-    }
-
-    protected override async Task StopStoreAsync() => await redisServer.DisposeAsync();
+    protected override bool OnGarnet => false;
 }
