@@ -13,7 +13,8 @@
 #                      minutes more and about 10 GiB); SCALE_N=0 skips it
 #   LOG_WRITES=200000  RecordViolation calls of the bounded-log run (over LOG_OPERATORS=1000 operators): the
 #                      data dir against the live data, and the restart after kill -9; LOG_WRITES=0 skips it
-#   SKIP_READS=1 SKIP_WRITES=1 SKIP_IMPORT=1 to leave a part out
+#   SKIP_READS=1 SKIP_WRITES=1 SKIP_IMPORT=1 SKIP_HISTORY=1 SKIP_UNKNOWN=1 to leave a part out
+#   HISTORY_LONG=10000 violations of the long-history operator; UNKNOWN_N=100000 never-seen operators per round
 #   OUT=dir            where logs and summary.md go (default a fresh /tmp/wj-bench.*)
 set -euo pipefail
 # Failures inside $(...) (a probe that fails) must stop the run too.
@@ -121,7 +122,7 @@ note "$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /pr
 note ""
 
 data="$OUT/data"
-if [[ ${SKIP_READS:-} != 1 || ${SKIP_WRITES:-} != 1 || ${SKIP_IMPORT:-} != 1 ]]; then
+if [[ ${SKIP_READS:-} != 1 || ${SKIP_WRITES:-} != 1 || ${SKIP_IMPORT:-} != 1 || ${SKIP_HISTORY:-} != 1 ]]; then
   # shellcheck disable=SC2046
   start server "$OUT/server.log" "$server_dll" $(real_args "$data")
   real=$url
@@ -183,9 +184,27 @@ if [[ ${SKIP_IMPORT:-} != 1 ]]; then
   note "- $(cat "$OUT/import.out")"
 fi
 
+if [[ ${SKIP_HISTORY:-} != 1 ]]; then
+  say "long history"
+  loadgen long-history --server "$real" --tokens "$tokens" --data-dir "$data" --long "${HISTORY_LONG:-10000}" --samples 200 | tee "$OUT/long-history.out" >&2
+  sed 's/^/- /' "$OUT/long-history.out" >>"$summary"
+fi
+
 if [[ -n ${real_pid:-} ]]; then
   note "- server RSS after the runs above: $(awk '/VmRSS/ { printf "%.0f MiB", $2 / 1024 }' "/proc/$real_pid/status")"
   stop "$real_pid"
+fi
+
+if [[ ${SKIP_UNKNOWN:-} != 1 ]]; then
+  say "never-seen operators"
+  unknown="$OUT/unknown-data"
+  mport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null || echo $((20000 + RANDOM % 20000)))
+  # shellcheck disable=SC2046
+  start server "$OUT/unknown-server.log" "$server_dll" $(real_args "$unknown") --Observability:MetricsUrl "http://127.0.0.1:$mport/"
+  loadgen unknown-reads --server "$url" --tokens "$unknown/dev-tokens.json" --server-pid "$pid" --metrics-url "http://127.0.0.1:$mport/metrics" \
+    --operators "${UNKNOWN_N:-100000}" | tee "$OUT/unknown-reads.out" >&2
+  sed 's/^/- /' "$OUT/unknown-reads.out" >>"$summary"
+  stop "$pid"
 fi
 
 if ((SCALE_N > 0)); then

@@ -52,4 +52,24 @@ internal static class SampleHistories
 
         return new OperatorHistory("91330106673959654P", violations, []);
     }
+
+    /// <summary>The 10 violations of <see cref="Create"/> and <paramref name="count"/> − 10 more decided 9 to 14 years before <see cref="AsOf"/>.</summary>
+    public static OperatorHistory CreateLong(CreditPolicy policy, int count)
+    {
+        var recent = Create(policy, Math.Min(count, 10));
+        if (count <= 10)
+        {
+            return recent;
+        }
+
+        var old = Create(policy, count - 10, seed: 7).Violations.Select(v => v with
+        {
+            Id = v.Id + "-old",
+            DecisionNumber = "old-" + v.DecisionNumber,
+            DecidedAt = v.DecidedAt.AddYears(-9),
+            RecordedAt = v.RecordedAt.AddYears(-9),
+            Changes = v.Changes.Select(c => c with { At = c.At.AddYears(-9), RecordedAt = c.RecordedAt.AddYears(-9) }).ToArray(),
+        });
+        return recent with { Violations = [.. old, .. recent.Violations] };
+    }
 }

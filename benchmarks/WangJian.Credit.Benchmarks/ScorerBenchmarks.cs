@@ -37,7 +37,7 @@ public class ScorerBenchmarks
     public Assessment NRules() => nrules.Assess(history, policy, SampleHistories.AsOf);
 
     /// <summary>BenchmarkDotNet runs a generated copy of this project, so look beside it and up the tree.</summary>
-    private static string FindPolicy()
+    internal static string FindPolicy()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -14,6 +14,8 @@ public static class Ids
     public const int Import = 3;
     public const int Scale = 4;
     public const int Cold = 5;
+    public const int LongHistory = 6;
+    public const int Unknown = 7;
 
     /// <summary>Never recorded: A / 100.</summary>
     public static readonly string Clean = Of(Special, 1);

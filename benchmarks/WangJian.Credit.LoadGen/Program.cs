@@ -10,5 +10,7 @@ var root = new RootCommand("Load generator for the WangJian.Credit benchmarks (s
     ImportCommand.Create(),
     ScaleCommand.Create(),
     StoreCommand.Create(),
+    LongHistoryCommand.Create(),
+    UnknownReadsCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -10,8 +10,13 @@ namespace WangJian.Credit.Grains;
 /// need no locks), scores it with the injected scorer, keeps a reminder for the next instant at which
 /// its assessment changes by itself, and announces every grade or listing change exactly once.
 /// </summary>
+/// <remarks>
+/// A write stores only what changed (<see cref="IOperatorStore"/>): the new history entries, the changed
+/// cases and the small head, in one atomic step. An operator with no record answers A / 100 and lets its
+/// activation go right after a read, so reads of unknown operators leave nothing in memory.
+/// </remarks>
 public sealed class OperatorGrain(
-    [PersistentState("operator", StorageNames.Credit)] IPersistentState<OperatorState> state,
+    IOperatorStore store,
     ICreditScorer scorer,
     CreditPolicy policy,
     CreditClock clock,
@@ -26,15 +31,32 @@ public sealed class OperatorGrain(
     internal static readonly TimeSpan ReminderPeriod = TimeSpan.FromDays(1);
     private static readonly TimeSpan OutboxRetry = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long an operator with no record stays in memory after its last read: one to two of these.</summary>
+    private static readonly TimeSpan UnknownLinger = TimeSpan.FromMilliseconds(250);
+
+    private readonly HashSet<int> changedCases = [];
+    private HistoryIndex history = null!;
+    private OperatorState head = new();
+    private List<PunishmentCase> cases = [];
+    private int entries;
+
+    // False while memory may differ from the store (a write in progress, or one that failed): the next
+    // call reloads the record instead of building on a change the store may not have.
+    private bool loaded;
     private Assessment? cached;
     private IGrainTimer? outboxTimer;
     private IGrainTimer? noticeTimer;
+    private IGrainTimer? releaseTimer;
+    private bool readSinceTick;
 
     private string OperatorId => this.GetPrimaryKeyString();
 
+    private bool HasRecord => entries > 0;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (state.State.Violations.Count == 0 && state.State.ListingRepairs.Count == 0)
+        await LoadAsync();
+        if (!HasRecord)
         {
             return;
         }
@@ -49,6 +71,7 @@ public sealed class OperatorGrain(
 
     public async Task<IReadOnlyList<RecordOutcome>> RecordViolationsAsync(IReadOnlyList<ViolationDraft> drafts, string recordedBy)
     {
+        await EnsureLoadedAsync();
         var now = clock.UtcNow;
         // Per draft: the violation it is (new or already recorded), whether it is new, or why it is refused.
         var results = new (Violation Violation, bool Created, CommandError? Error)[drafts.Count];
@@ -56,7 +79,7 @@ public sealed class OperatorGrain(
         for (var i = 0; i < drafts.Count; i++)
         {
             var candidate = drafts[i].ToViolation(recordedBy, now);
-            var existing = state.State.Violations.Find(v => v.Id == candidate.Id) ?? added.Find(v => v.Id == candidate.Id);
+            var existing = history.Find(candidate.Id) ?? added.Find(v => v.Id == candidate.Id);
             if (existing is null)
             {
                 added.Add(candidate);
@@ -74,7 +97,7 @@ public sealed class OperatorGrain(
             }
         }
 
-        var assessment = added.Count == 0 ? Current() : await CommitAsync(s => s.Violations.AddRange(added), ChangeCause.Recorded);
+        var assessment = added.Count == 0 ? Current() : await CommitAsync(added.Select(v => new HistoryEntry(Recorded: v)).ToArray(), ChangeCause.Recorded);
         foreach (var v in added)
         {
             CreditMetrics.Recorded(policy.Offenses.TryGetValue(v.OffenseCode, out var offense) ? offense.Family : "UNKNOWN");
@@ -84,41 +107,44 @@ public sealed class OperatorGrain(
         return results.Select(r => new RecordOutcome(r.Violation, r.Created, r.Error is null ? assessment : null, r.Error)).ToArray();
     }
 
-    public Task<Assessment> GetAssessmentAsync(DateTimeOffset? asOf) =>
-        Task.FromResult(asOf is { } t ? scorer.Assess(History(), policy, t) : Current());
+    public async Task<Assessment> GetAssessmentAsync(DateTimeOffset? asOf)
+    {
+        await EnsureLoadedAsync();
+        var assessment = asOf is { } t ? history.Assess(scorer, policy, t) : Current();
+        ReleaseIfUnknown();
+        return assessment;
+    }
 
     public async Task<CommandOutcome> RevokeViolationAsync(string violationId, string reason, string by)
     {
-        var index = state.State.Violations.FindIndex(v => v.Id == violationId);
-        if (index < 0)
+        await EnsureLoadedAsync();
+        if (history.Find(violationId) is not { } v)
         {
             return CommandOutcome.Fail(CommandErrorKind.NotFound, $"operator {OperatorId} has no violation {violationId}");
         }
 
-        var v = state.State.Violations[index];
         if (v.Status != ViolationStatus.Active)
         {
             return CommandOutcome.Fail(CommandErrorKind.FailedPrecondition, $"violation {violationId} is {v.Status.ToString().ToUpperInvariant()}; only an ACTIVE violation can be revoked");
         }
 
         var now = clock.UtcNow;
-        var revoked = v with { Changes = [.. v.Changes, new StatusChange(ViolationStatus.Revoked, now, by, reason, now)] };
-        var assessment = await CommitAsync(s => s.Violations[index] = revoked, ChangeCause.Revoked);
-        return new CommandOutcome(revoked, assessment, null);
+        var change = new StatusChange(ViolationStatus.Revoked, now, by, reason, now);
+        var assessment = await CommitAsync([new HistoryEntry(Status: new ViolationStatusChange(v.Id, change))], ChangeCause.Revoked);
+        return new CommandOutcome(history.Find(v.Id), assessment, null);
     }
 
     public async Task<CommandOutcome> RepairViolationAsync(string violationId, DateTimeOffset? effectiveAt, string reason, string by)
     {
-        var index = state.State.Violations.FindIndex(v => v.Id == violationId);
-        if (index < 0)
+        await EnsureLoadedAsync();
+        if (history.Find(violationId) is not { } v)
         {
             return CommandOutcome.Fail(CommandErrorKind.NotFound, $"operator {OperatorId} has no violation {violationId}");
         }
 
         var now = clock.UtcNow;
         var at = effectiveAt ?? now;
-        var v = state.State.Violations[index];
-        var check = RepairEligibility.CheckViolationRepair(v, policy, scorer.Assess(History(), policy, at));
+        var check = RepairEligibility.CheckViolationRepair(v, policy, history.Assess(scorer, policy, at));
         if (!check.Allowed)
         {
             return CommandOutcome.Fail(
@@ -127,31 +153,44 @@ public sealed class OperatorGrain(
                 check.Block is RepairBlock.TooEarly or RepairBlock.BehindListing ? check.EarliestAt : null);
         }
 
-        var repaired = v with { Changes = [.. v.Changes, new StatusChange(ViolationStatus.Repaired, at, by, reason, now)] };
-        var assessment = await CommitAsync(s => s.Violations[index] = repaired, ChangeCause.Repaired);
-        return new CommandOutcome(repaired, assessment, null);
+        var change = new StatusChange(ViolationStatus.Repaired, at, by, reason, now);
+        var assessment = await CommitAsync([new HistoryEntry(Status: new ViolationStatusChange(v.Id, change))], ChangeCause.Repaired);
+        return new CommandOutcome(history.Find(v.Id), assessment, null);
     }
 
     public async Task<CommandOutcome> RepairListingAsync(DateTimeOffset? effectiveAt, string reason, string by)
     {
+        await EnsureLoadedAsync();
         var now = clock.UtcNow;
         var at = effectiveAt ?? now;
-        var check = RepairEligibility.CheckListingRepair(policy, scorer.Assess(History(), policy, at));
+        var check = RepairEligibility.CheckListingRepair(policy, history.Assess(scorer, policy, at));
         if (!check.Allowed)
         {
             return CommandOutcome.Fail(CommandErrorKind.FailedPrecondition, check.Reason, check.Block == RepairBlock.TooEarly ? check.EarliestAt : null);
         }
 
-        var assessment = await CommitAsync(s => s.ListingRepairs.Add(new ListingRepair(at, by, reason, now)), ChangeCause.Repaired);
+        var assessment = await CommitAsync([new HistoryEntry(ListingRepair: new ListingRepair(at, by, reason, now))], ChangeCause.Repaired);
         return new CommandOutcome(null, assessment, null);
     }
 
-    public Task<OperatorHistory> GetHistoryAsync() => Task.FromResult(History());
+    public async Task<OperatorHistory> GetHistoryAsync()
+    {
+        await EnsureLoadedAsync();
+        ReleaseIfUnknown();
+        return history.ToHistory();
+    }
 
-    public Task<OperatorStatus> GetStatusAsync() => Task.FromResult(new OperatorStatus(Current(), state.State.Revision));
+    public async Task<OperatorStatus> GetStatusAsync()
+    {
+        await EnsureLoadedAsync();
+        var status = new OperatorStatus(Current(), head.Revision);
+        ReleaseIfUnknown();
+        return status;
+    }
 
     public async Task<CaseOutcome> OpenPunishmentCaseAsync(string by, string reason)
     {
+        await EnsureLoadedAsync();
         var assessment = Current();
         if (assessment.Listing is not { } listing)
         {
@@ -160,19 +199,23 @@ public sealed class OperatorGrain(
                 $"operator {OperatorId} is not on the serious illegal and dishonest list at {assessment.AsOf:O}; a punishment case needs a listing in force"));
         }
 
-        var open = state.State.Cases.LastOrDefault(c => c.IsOpen && c.ListedAt == listing.ListedAt);
+        var open = cases.LastOrDefault(c => c.IsOpen && c.ListedAt == listing.ListedAt);
         if (open is not null)
         {
             return new CaseOutcome(open, false, null);
         }
 
         var opened = PunishmentCase.Open(OperatorId, listing, policy, clock.UtcNow, by, reason);
-        await CommitAsync(s => OpenCase(s, opened), ChangeCause.Recorded);
+        await CommitAsync([], ChangeCause.Recorded, opened);
         return new CaseOutcome(opened, true, null);
     }
 
-    public Task<IReadOnlyList<PunishmentCase>> GetPunishmentCasesAsync() =>
-        Task.FromResult<IReadOnlyList<PunishmentCase>>(state.State.Cases.ToArray());
+    public async Task<IReadOnlyList<PunishmentCase>> GetPunishmentCasesAsync()
+    {
+        await EnsureLoadedAsync();
+        ReleaseIfUnknown();
+        return cases.ToArray();
+    }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
@@ -181,6 +224,7 @@ public sealed class OperatorGrain(
             return;
         }
 
+        await EnsureLoadedAsync();
         cached = null;
         var assessment = await ReassessAsync(ChangeCause.Time, rearm: true);
         logger.LogDebug(
@@ -188,7 +232,89 @@ public sealed class OperatorGrain(
             OperatorId, assessment.Grade, assessment.Score, assessment.Blacklisted);
     }
 
-    private OperatorHistory History() => new(OperatorId, state.State.Violations, state.State.ListingRepairs);
+    private async Task EnsureLoadedAsync()
+    {
+        if (!loaded)
+        {
+            await LoadAsync();
+        }
+    }
+
+    private async Task LoadAsync()
+    {
+        var record = await store.LoadAsync(OperatorId);
+        history = new HistoryIndex(OperatorId);
+        head = record?.Head ?? new OperatorState();
+        cases = record?.Cases.ToList() ?? [];
+        entries = 0;
+        foreach (var entry in record?.History ?? [])
+        {
+            Apply(entry);
+        }
+
+        changedCases.Clear();
+        cached = null;
+        loaded = true;
+    }
+
+    private void Apply(HistoryEntry entry)
+    {
+        if (entry.Recorded is { } v)
+        {
+            history.Add(v);
+        }
+        else if (entry.Status is { } s)
+        {
+            var violation = history.Find(s.ViolationId) ?? throw new InvalidOperationException($"history of {OperatorId}: status change of unknown violation {s.ViolationId}");
+            history.Replace(violation with { Changes = [.. violation.Changes, s.Change] });
+        }
+        else if (entry.ListingRepair is { } r)
+        {
+            history.AddListingRepair(r);
+        }
+
+        entries++;
+    }
+
+    /// <summary>
+    /// An operator with no record has nothing worth keeping in memory: read for the first time in a while,
+    /// its activation goes as soon as it is idle (a later call simply activates it again), so a sweep over
+    /// many unknown operators leaves nothing behind. One asked about again soon after (a popular clean
+    /// seller) stays until a tick of <see cref="UnknownLinger"/> passes without a read, so it is not
+    /// reactivated per call.
+    /// </summary>
+    private void ReleaseIfUnknown()
+    {
+        if (HasRecord)
+        {
+            return;
+        }
+
+        if (releaseTimer is null && !RecentlyUnknown.SeenBefore(OperatorId))
+        {
+            DeactivateOnIdle();
+            return;
+        }
+
+        readSinceTick = true;
+        releaseTimer ??= this.RegisterGrainTimer(ReleaseIfIdle, new GrainTimerCreationOptions(UnknownLinger, UnknownLinger) { KeepAlive = false });
+    }
+
+    private Task ReleaseIfIdle()
+    {
+        if (HasRecord)
+        {
+            releaseTimer?.Dispose();
+            releaseTimer = null;
+        }
+        else if (!readSinceTick)
+        {
+            DeactivateOnIdle();
+        }
+
+        readSinceTick = false;
+        return Task.CompletedTask;
+    }
 
     /// <summary>
     /// The assessment now. Between two changes (a write, or NextChangeAt) it is constant but for AsOf,
@@ -202,44 +328,50 @@ public sealed class OperatorGrain(
             return cached with { AsOf = now };
         }
 
-        cached = scorer.Assess(History(), policy, now);
+        cached = history.Assess(scorer, policy, now);
         return cached;
     }
 
     /// <summary>
-    /// Applies a change, reassesses, and writes history, wake-up time and any grade or listing change
-    /// (into the outbox) in one write. On a storage failure the change is undone, so memory never runs
-    /// ahead of the store and the caller sees UNAVAILABLE. Only after the write is the change announced.
+    /// Applies new history entries (and a case opened by hand), reassesses, and writes the entries, the
+    /// changed cases and the head with its wake-up time and any grade or listing change (into the outbox)
+    /// in one atomic write. On a storage failure the activation reloads the record before its next call, so
+    /// memory never runs ahead of the store and the caller sees UNAVAILABLE. Only after the write is the
+    /// change announced.
     /// </summary>
-    private async Task<Assessment> CommitAsync(Action<OperatorState> change, ChangeCause cause)
+    private async Task<Assessment> CommitAsync(IReadOnlyList<HistoryEntry> added, ChangeCause cause, PunishmentCase? opened = null)
     {
-        var before = Snapshot();
-        change(state.State);
+        loaded = false;
+        var firstEntry = entries;
+        var noticesBefore = head.NoticeOutbox.Count;
+        foreach (var entry in added)
+        {
+            Apply(entry);
+        }
+
+        if (opened is not null)
+        {
+            OpenCase(opened);
+        }
+
         cached = null;
         var assessment = Current();
-        state.State.NextWakeUp = assessment.NextChangeAt;
+        head.NextWakeUp = assessment.NextChangeAt;
         // Only an earlier wake-up moves the reminder (a reminder write per record otherwise): a later
         // one is served by the reminder already set, which fires early, reassesses and re-arms.
         var rearm = NeedsEarlierReminder(assessment.NextChangeAt);
         if (rearm)
         {
-            state.State.ReminderAt = ReminderDueAt(assessment.NextChangeAt);
+            head.ReminderAt = ReminderDueAt(assessment.NextChangeAt);
         }
 
         Note(assessment, cause);
-        try
+        if (head.NoticeOutbox.Count > noticesBefore)
         {
-            await MarkIfNoticesAsync(before);
-            state.State.Revision++;
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            state.State = before;
-            cached = null;
-            throw;
+            await notices.MarkPendingAsync(OperatorId);
         }
 
+        await WriteAsync(firstEntry, added);
         if (rearm)
         {
             await SetReminderAsync(assessment.NextChangeAt);
@@ -249,12 +381,23 @@ public sealed class OperatorGrain(
         return assessment;
     }
 
+    /// <summary>Writes the head with the given new entries and the cases changed since the last write.</summary>
+    private async Task WriteAsync(int firstEntry, IReadOnlyList<HistoryEntry> added)
+    {
+        loaded = false;
+        head.Revision++;
+        var changed = changedCases.Order().Select(i => KeyValuePair.Create(i, cases[i])).ToArray();
+        await store.WriteAsync(OperatorId, new OperatorWrite(head.Revision - 1, head, firstEntry, added, changed));
+        changedCases.Clear();
+        loaded = true;
+    }
+
     /// <summary>Reassessment with no new record: after activation or on a reminder tick.</summary>
     private async Task<Assessment> ReassessAsync(ChangeCause cause, bool rearm = false)
     {
         var assessment = Current();
         var changed = Note(assessment, cause);
-        var wakeChanged = state.State.NextWakeUp != assessment.NextChangeAt;
+        var wakeChanged = head.NextWakeUp != assessment.NextChangeAt;
 
         // Always re-arm after a tick: a capped due time, or one set for an earlier wake-up, may have fired
         // before the instant the assessment next changes.
@@ -262,15 +405,18 @@ public sealed class OperatorGrain(
         if (rearm)
         {
             await SetReminderAsync(assessment.NextChangeAt);
-            state.State.ReminderAt = ReminderDueAt(assessment.NextChangeAt);
+            head.ReminderAt = ReminderDueAt(assessment.NextChangeAt);
         }
 
         if (changed || wakeChanged)
         {
-            state.State.NextWakeUp = assessment.NextChangeAt;
-            await MarkIfNoticesAsync(null);
-            state.State.Revision++;
-            await state.WriteStateAsync();
+            head.NextWakeUp = assessment.NextChangeAt;
+            if (head.NoticeOutbox.Count > 0)
+            {
+                await notices.MarkPendingAsync(OperatorId);
+            }
+
+            await WriteAsync(entries, []);
         }
 
         await PublishOutboxAsync();
@@ -280,9 +426,9 @@ public sealed class OperatorGrain(
     /// <summary>Queues a change in the outbox when grade or listing moved; returns whether the state changed.</summary>
     private bool Note(Assessment assessment, ChangeCause cause)
     {
-        var previous = state.State.Last ?? CreditSummary.Clean;
+        var previous = head.Last ?? CreditSummary.Clean;
         var current = CreditSummary.From(assessment);
-        if (state.State.Last is { } last && last.SameAs(current))
+        if (head.Last is { } last && last.SameAs(current))
         {
             return false;
         }
@@ -304,11 +450,11 @@ public sealed class OperatorGrain(
                 CreditMetrics.Listing(current.Blacklisted);
             }
 
-            state.State.ChangeCount++;
-            state.State.Outbox.Add(new CreditChange(OperatorId, state.State.ChangeCount, assessment.AsOf, cause, previous, current));
+            head.ChangeCount++;
+            head.Outbox.Add(new CreditChange(OperatorId, head.ChangeCount, assessment.AsOf, cause, previous, current));
         }
 
-        state.State.Last = current;
+        head.Last = current;
         return true;
     }
 
@@ -319,35 +465,44 @@ public sealed class OperatorGrain(
     /// </summary>
     private async Task PublishOutboxAsync()
     {
-        if (state.State.NoticeOutbox.Count > 0)
+        if (head.NoticeOutbox.Count > 0)
         {
             // Off the caller's path: a slow agency outbox must not slow down recording.
             noticeTimer ??= this.RegisterGrainTimer(_ => PublishNoticesAsync(), new GrainTimerCreationOptions(TimeSpan.Zero, OutboxRetry) { KeepAlive = true });
         }
 
-        if (state.State.Outbox.Count == 0)
+        if (head.Outbox.Count == 0)
         {
+            outboxTimer?.Dispose();
+            outboxTimer = null;
             return;
         }
 
         try
         {
-            foreach (var change in state.State.Outbox)
+            foreach (var change in head.Outbox)
             {
                 await changeLog.PublishAsync(change);
             }
 
             // Cleared in memory only: the next write persists it, and until then a reactivation merely
             // republishes, which the change log ignores. Saves a store write per change.
-            state.State.Outbox.Clear();
+            head.Outbox.Clear();
             outboxTimer?.Dispose();
             outboxTimer = null;
         }
         catch (Exception e)
         {
-            logger.LogWarning(e, "Publishing {Count} credit change(s) of {Operator} failed; retrying", state.State.Outbox.Count, OperatorId);
-            outboxTimer ??= this.RegisterGrainTimer(_ => PublishOutboxAsync(), new GrainTimerCreationOptions(OutboxRetry, OutboxRetry) { KeepAlive = true });
+            logger.LogWarning(e, "Publishing {Count} credit change(s) of {Operator} failed; retrying", head.Outbox.Count, OperatorId);
+            outboxTimer ??= this.RegisterGrainTimer(_ => RetryOutboxAsync(), new GrainTimerCreationOptions(OutboxRetry, OutboxRetry) { KeepAlive = true });
         }
+    }
+
+    /// <summary>The retry timer's turn: after a failed write the record is reloaded first, so only stored changes go out.</summary>
+    private async Task RetryOutboxAsync()
+    {
+        await EnsureLoadedAsync();
+        await PublishOutboxAsync();
     }
 
     /// <summary>Hands queued notices to their agencies' outboxes, in order; enqueueing is idempotent per notice id.</summary>
@@ -355,10 +510,11 @@ public sealed class OperatorGrain(
     {
         try
         {
-            foreach (var notice in state.State.NoticeOutbox.ToArray())
+            await EnsureLoadedAsync();
+            foreach (var notice in head.NoticeOutbox.ToArray())
             {
                 await GrainFactory.GetGrain<IAgencyOutboxGrain>(notice.Agency).EnqueueAsync(notice);
-                state.State.NoticeOutbox.Remove(notice);
+                head.NoticeOutbox.Remove(notice);
             }
 
             await notices.ClearPendingAsync(OperatorId);
@@ -368,23 +524,15 @@ public sealed class OperatorGrain(
         catch (Exception e)
         {
             // The timer fires again; notices already enqueued are skipped by id.
-            logger.LogWarning(e, "Handing {Count} notice(s) of {Operator} to agency outboxes failed; retrying", state.State.NoticeOutbox.Count, OperatorId);
+            logger.LogWarning(e, "Handing {Count} notice(s) of {Operator} to agency outboxes failed; retrying", head.NoticeOutbox.Count, OperatorId);
         }
     }
 
-    /// <summary>Before a write that adds notices, note the operator as holding some (see INoticeStore).</summary>
-    private async Task MarkIfNoticesAsync(OperatorState? before)
+    private void OpenCase(PunishmentCase opened)
     {
-        if (state.State.NoticeOutbox.Count > (before?.NoticeOutbox.Count ?? 0) || (before is null && state.State.NoticeOutbox.Count > 0))
-        {
-            await notices.MarkPendingAsync(OperatorId);
-        }
-    }
-
-    private static void OpenCase(OperatorState s, PunishmentCase opened)
-    {
-        s.Cases.Add(opened);
-        s.NoticeOutbox.AddRange(opened.Notices);
+        changedCases.Add(cases.Count);
+        cases.Add(opened);
+        head.NoticeOutbox.AddRange(opened.Notices);
     }
 
     /// <summary>
@@ -393,7 +541,7 @@ public sealed class OperatorGrain(
     /// </summary>
     private void FollowListing(Assessment assessment, ChangeCause cause)
     {
-        var open = state.State.Cases.LastOrDefault(c => c.IsOpen);
+        var open = cases.LastOrDefault(c => c.IsOpen);
         var listing = assessment.Listing;
         if (open is not null && (listing is null || listing.ListedAt != open.ListedAt))
         {
@@ -404,31 +552,19 @@ public sealed class OperatorGrain(
                 _ => "the listing ended",
             };
             var lifted = open.Lift(assessment.AsOf, reason);
-            state.State.Cases[state.State.Cases.IndexOf(open)] = lifted;
-            state.State.NoticeOutbox.AddRange(lifted.Notices.Where(n => n.Kind == NoticeKind.Lift));
+            var position = cases.IndexOf(open);
+            cases[position] = lifted;
+            changedCases.Add(position);
+            head.NoticeOutbox.AddRange(lifted.Notices.Where(n => n.Kind == NoticeKind.Lift));
             open = null;
         }
 
-        if (listing is not null && open is null && !state.State.Cases.Any(c => c.ListedAt == listing.ListedAt && c.IsOpen))
+        if (listing is not null && open is null && !cases.Any(c => c.ListedAt == listing.ListedAt && c.IsOpen))
         {
             var rules = string.Join(", ", listing.Triggers.Select(t => t.Rule).Distinct());
-            OpenCase(state.State, PunishmentCase.Open(OperatorId, listing, policy, assessment.AsOf, "system", $"listed by rule {rules}"));
+            OpenCase(PunishmentCase.Open(OperatorId, listing, policy, assessment.AsOf, "system", $"listed by rule {rules}"));
         }
     }
-
-    private OperatorState Snapshot() => new()
-    {
-        Violations = [.. state.State.Violations],
-        ListingRepairs = [.. state.State.ListingRepairs],
-        NextWakeUp = state.State.NextWakeUp,
-        Last = state.State.Last,
-        ChangeCount = state.State.ChangeCount,
-        Outbox = [.. state.State.Outbox],
-        Cases = [.. state.State.Cases],
-        NoticeOutbox = [.. state.State.NoticeOutbox],
-        Revision = state.State.Revision,
-        ReminderAt = state.State.ReminderAt,
-    };
 
     /// <summary>
     /// Whether the reminder must move: a wake-up due before the registered reminder, or none known. A due
@@ -436,7 +572,7 @@ public sealed class OperatorGrain(
     /// updates ReminderAt in memory only, and the activation may have gone before the next write).
     /// </summary>
     private bool NeedsEarlierReminder(DateTimeOffset? next) =>
-        next is { } at && (state.State.ReminderAt is not { } due || due <= clock.UtcNow || ReminderDueAt(at) < due);
+        next is { } at && (head.ReminderAt is not { } due || due <= clock.UtcNow || ReminderDueAt(at) < due);
 
     /// <summary>The instant a reminder registered now for <paramref name="next"/> fires (credit time).</summary>
     private DateTimeOffset? ReminderDueAt(DateTimeOffset? next) =>
@@ -454,5 +590,27 @@ public sealed class OperatorGrain(
         {
             await this.UnregisterReminder(reminder);
         }
+    }
+}
+
+/// <summary>
+/// Which operators without a record were read lately, as a hint only: a fixed table of ids by hash, so it
+/// holds at most a few thousand ids whatever is read, and a collision merely forgets one.
+/// </summary>
+internal static class RecentlyUnknown
+{
+    private static readonly string?[] Slots = new string?[4096];
+
+    /// <summary>Whether <paramref name="operatorId"/> was noted before (since its slot was last taken); notes it.</summary>
+    public static bool SeenBefore(string operatorId)
+    {
+        var slot = (int)((uint)string.GetHashCode(operatorId, StringComparison.Ordinal) % (uint)Slots.Length);
+        if (Slots[slot] == operatorId)
+        {
+            return true;
+        }
+
+        Slots[slot] = operatorId;
+        return false;
     }
 }

@@ -117,6 +117,8 @@ public static class ServerHost
             await redis.GetDatabase().KeyDeleteAsync(RedisClusteringOptions.DefaultCreateRedisKey(clusterOptions));
         }
 
+        // Before the silo starts: no operator grain may load a record that is still in the old layout.
+        await OperatorLayoutMigration.RunAsync(redis, clusterOptions.ServiceId, bootLog);
         await MembershipPreflight.RequireEndpointFreeAsync(
             redis.GetDatabase(), RedisClusteringOptions.DefaultCreateRedisKey(clusterOptions), new IPEndPoint(advertised, siloPort), TimeSpan.FromSeconds(1));
         // One multiplexer for every provider and our own keys; IsShared stops a provider from disposing it.
@@ -193,6 +195,7 @@ public static class ServerHost
         services.AddSingleton<CheckLog>();
         services.AddSingleton<RedisChangeLog>();
         services.AddSingleton<INoticeStore, RedisNoticeStore>();
+        services.AddSingleton<IOperatorStore, RedisOperatorStore>();
         services.AddSingleton<INoticePusher, GrpcNoticePusher>();
         services.AddOptions<DeliveryOptions>().Bind(config.GetSection(DeliveryOptions.Section));
         services.AddSingleton(new DeliveryBackoff(deliveryOptions, Random.Shared));

@@ -10,7 +10,7 @@ using WangJian.Credit.Rules;
 namespace WangJian.Credit.Grains.Tests;
 
 /// <summary>
-/// An in-process Orleans cluster with the real scorer and policy, memory storage and reminders, and a
+/// An in-process Orleans cluster with the real scorer and policy, memory storage (operators: InMemoryOperatorStore) and reminders, and a
 /// fake clock the tests move. Time only moves forward, so tests use fresh operators and relative dates.
 /// </summary>
 public sealed class ClusterFixture : IAsyncLifetime
@@ -27,6 +27,8 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public InMemoryNoticeStore Notices { get; } = new();
 
+    public InMemoryOperatorStore Operators { get; } = new();
+
     public async Task InitializeAsync()
     {
         var builder = new InProcessTestClusterBuilder(1);
@@ -39,6 +41,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<ICreditScorer, NRulesCreditScorer>();
             silo.Services.AddSingleton<ICreditChangeLog>(Changes);
             silo.Services.AddSingleton<INoticeStore>(Notices);
+            silo.Services.AddSingleton<IOperatorStore>(Operators);
             silo.Services.AddSingleton<INoticePusher, PullOnlyPusher>();
             silo.Services.AddSingleton(new DeliveryBackoff(new DeliveryOptions(), Random.Shared));
             silo.Services.AddSerializer(s => s.AddCreditDomainTypes());

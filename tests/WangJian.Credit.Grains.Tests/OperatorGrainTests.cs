@@ -130,6 +130,43 @@ public sealed class OperatorGrainTests(ClusterFixture fixture) : IClassFixture<C
     }
 
     [Fact]
+    public async Task RevokeViolationAsync_LongHistory_WritesOneEntry_AndTheStoredEntriesReplayToTheSameHistory()
+    {
+        var op = TestData.FreshUscc();
+        var grain = fixture.Grains.GetGrain<IOperatorGrain>(op);
+        var drafts = Enumerable.Range(0, 40).Select(i => TestData.Draft(op, Now.AddMonths(-8).AddDays(-i), "PRICE_MARKING", Severity.Minor, $"long-{i}")).ToArray();
+        var recorded = await grain.RecordViolationsAsync(drafts, "a");
+        Assert.Equal(40, fixture.Operators.EntryCount(op));
+
+        await grain.RevokeViolationAsync(recorded[7].Violation!.Id, "overturned", "b");
+        Assert.Null((await grain.RepairViolationAsync(recorded[39].Violation!.Id, null, "repaired", "c")).Error);
+
+        // Two status changes are two appended entries; nothing recorded before is written again.
+        Assert.Equal(42, fixture.Operators.EntryCount(op));
+        var stored = (await fixture.Operators.LoadAsync(op))!;
+        Assert.Equal(recorded[7].Violation!.Id, stored.History[40].Status!.ViolationId);
+        Assert.Empty(stored.History[7].Recorded!.Changes);
+        var replayed = new Rules.HistoryIndex(op);
+        foreach (var e in stored.History)
+        {
+            if (e.Recorded is { } v)
+            {
+                replayed.Add(v);
+            }
+            else
+            {
+                var v0 = replayed.Find(e.Status!.ViolationId)!;
+                replayed.Replace(v0 with { Changes = [.. v0.Changes, e.Status.Change] });
+            }
+        }
+
+        var history = await grain.GetHistoryAsync();
+        Assert.Equal(history.Violations.Select(v => (v.Id, v.Status)), replayed.Violations.Select(v => (v.Id, v.Status)));
+        Assert.Equal(ViolationStatus.Revoked, history.Violations[7].Status);
+        Assert.Equal((await grain.GetStatusAsync()).Version, stored.Head.Revision);
+    }
+
+    [Fact]
     public async Task GetAssessmentAsync_AsOfBeforeRevocation_RevocationAppliesToThePastToo()
     {
         var op = TestData.FreshUscc();

@@ -35,7 +35,7 @@ public class ScorerPropertyTests
         (2, Gen.OneOf(FakeReviewCodes)),
         (1, Gen.OneOf(HealthCodes)));
 
-    private static Gen<DateTimeOffset> InstantIn((int Start, int Span) period) => Gen.Frequency(
+    internal static Gen<DateTimeOffset> InstantIn((int Start, int Span) period) => Gen.Frequency(
         (5, Gen.Select(Gen.Int[0, period.Span], Gen.Int[0, 86_399], (day, second) => Origin.AddDays(period.Start + day).AddSeconds(second))),
         // Month ends and midnights are where calendar-month arithmetic clamps.
         (3, Gen.Select(Gen.Int[0, (period.Span / 30) + 1], Gen.OneOf(0, 1, 2, 3), Gen.OneOf(0, 43_200, 86_399), (month, back, second) =>
@@ -60,7 +60,7 @@ public class ScorerPropertyTests
     /// Every number of the default policy changed, and the repeat listing moved to another family:
     /// a number hard-coded in either scorer instead of read from the policy makes them disagree.
     /// </summary>
-    private static readonly CreditPolicy OtherPolicy = Policy with
+    internal static readonly CreditPolicy OtherPolicy = Policy with
     {
         Version = "test.2",
         Offenses = Policy.Offenses.ToDictionary(
@@ -123,7 +123,7 @@ public class ScorerPropertyTests
     /// Each case from its own fixed PCG stream so that a run is reproducible; a failure names the
     /// seed, which <c>Check.Sample(gen, assert, seed: ...)</c> replays and shrinks.
     /// </summary>
-    private static void ForEachCase<T1, T2>(Gen<(T1, T2)> gen, Action<T1, T2> assert)
+    internal static void ForEachCase<T1, T2>(Gen<(T1, T2)> gen, Action<T1, T2> assert)
     {
         for (uint i = 0; i < Iterations; i++)
         {
@@ -141,10 +141,10 @@ public class ScorerPropertyTests
         }
     }
 
-    private static void ForEachCase<T1, T2, T3>(Gen<(T1, T2, T3)> gen, Action<T1, T2, T3> assert) =>
+    internal static void ForEachCase<T1, T2, T3>(Gen<(T1, T2, T3)> gen, Action<T1, T2, T3> assert) =>
         ForEachCase(gen.Select(x => (x, 0)), (x, _) => assert(x.Item1, x.Item2, x.Item3));
 
-    private static Gen<Func<int, Violation>> ViolationGen(Gen<DateTimeOffset> instant, DateTimeOffset[] pool) =>
+    internal static Gen<Func<int, Violation>> ViolationGen(Gen<DateTimeOffset> instant, DateTimeOffset[] pool) =>
         Gen.Select(
             AnyCode,
             Gen.Int[1, 4],
@@ -173,7 +173,7 @@ public class ScorerPropertyTests
             }));
 
     /// <summary>As-of times exactly on, and one tick before, a boundary of one of the history's records.</summary>
-    private static Gen<DateTimeOffset> BoundaryOf(OperatorHistory h)
+    internal static Gen<DateTimeOffset> BoundaryOf(OperatorHistory h)
     {
         var anchors = h.Violations.Select(v => v.DecidedAt.ToUniversalTime())
             .Concat(h.Violations.SelectMany(v => v.Changes.Select(c => c.At.ToUniversalTime())))

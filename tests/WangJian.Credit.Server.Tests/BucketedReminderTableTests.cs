@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Orleans.Configuration;
 using StackExchange.Redis;
-using WangJian.Credit.Server.Options;
 using WangJian.Credit.Server.Storage;
 
 namespace WangJian.Credit.Server.Tests;
@@ -10,22 +9,8 @@ namespace WangJian.Credit.Server.Tests;
 /// The bucketed reminder table against the stores it runs on in production: the embedded Garnet and a
 /// real redis-server. Each test uses its own ServiceId, so they share one store per run.
 /// </summary>
-public abstract class BucketedReminderTableTests : IAsyncLifetime
+public abstract class BucketedReminderTableTests : StoreTestBase
 {
-    private IConnectionMultiplexer redis = null!;
-
-    protected abstract Task<ConfigurationOptions> StartStoreAsync();
-
-    protected abstract Task StopStoreAsync();
-
-    public async Task InitializeAsync() => redis = await ConnectionMultiplexer.ConnectAsync(await StartStoreAsync());
-
-    public async Task DisposeAsync()
-    {
-        redis.Dispose();
-        await StopStoreAsync();
-    }
-
     [Fact]
     public async Task Upsert_ReadRow_RemoveRow_FollowTheETag()
     {
@@ -110,7 +95,7 @@ public abstract class BucketedReminderTableTests : IAsyncLifetime
     public async Task Init_MovesTheEntriesOfOrleansSingleSortedSetTable_KeepingTheirETags()
     {
         var serviceId = "svc-" + Guid.NewGuid().ToString("N");
-        var db = redis.GetDatabase();
+        var db = Redis.GetDatabase();
         var legacyKey = $"{serviceId}/reminders";
         var grains = Enumerable.Range(0, 20).Select(i => Operator(1000 + i)).ToArray();
         foreach (var g in grains)
@@ -145,7 +130,7 @@ public abstract class BucketedReminderTableTests : IAsyncLifetime
     private async Task<BucketedReminderTable> TableAsync(string? serviceId = null)
     {
         var table = new BucketedReminderTable(
-            redis,
+            Redis,
             Microsoft.Extensions.Options.Options.Create(new ClusterOptions { ServiceId = serviceId ?? "svc-" + Guid.NewGuid().ToString("N") }),
             NullLogger<BucketedReminderTable>.Instance);
         await table.Init();
@@ -155,32 +140,10 @@ public abstract class BucketedReminderTableTests : IAsyncLifetime
 
 public sealed class BucketedReminderTableOnGarnetTests : BucketedReminderTableTests
 {
-    private readonly TempDir dir = new("reminders");
-    private EmbeddedGarnet? garnet;
-
-    protected override Task<ConfigurationOptions> StartStoreAsync()
-    {
-        garnet = EmbeddedGarnet.Start(new StorageOptions { DataDir = dir.Path }, NullLoggerFactory.Instance);
-        return Task.FromResult(garnet.ConnectionOptions());
-    }
-
-    protected override Task StopStoreAsync()
-    {
-        garnet?.Dispose();
-        dir.Dispose();
-        return Task.CompletedTask;
-    }
+    protected override bool OnGarnet => true;
 }
 
 public sealed class BucketedReminderTableOnRedisTests : BucketedReminderTableTests
 {
-    private readonly RedisProcess redisServer = new();
-
-    protected override async Task<ConfigurationOptions> StartStoreAsync()
-    {
-        await redisServer.StartAsync();
-        return ConfigurationOptions.Parse(redisServer.ConnectionString);
-    }
-
-    protected override async Task StopStoreAsync() => await redisServer.DisposeAsync();
+    protected override bool OnGarnet => false;
 }

@@ -24,6 +24,9 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public IReadOnlyDictionary<string, string> Tokens { get; private set; } = new Dictionary<string, string>();
 
+    /// <summary>The server's services (its silo's grain factory, for Orleans' management grain).</summary>
+    public IServiceProvider Services => app!.Services;
+
     public RegulatorService.RegulatorServiceClient Regulator => new(Channel.Intercept(WithToken("regulator")));
 
     public CreditService.CreditServiceClient Credit => new(Channel.Intercept(WithToken("platform")));
