@@ -87,7 +87,7 @@ public sealed class OperatorGrain(
     public Task<Assessment> GetAssessmentAsync(DateTimeOffset? asOf) =>
         Task.FromResult(asOf is { } t ? scorer.Assess(History(), policy, t) : Current());
 
-    public async Task<CommandOutcome> RevokeViolationAsync(string violationId, string reason, string by)
+    public async Task<CommandOutcome> RevokeViolationAsync(string violationId, string reason, string by, SecondPerson? approval)
     {
         var index = state.State.Violations.FindIndex(v => v.Id == violationId);
         if (index < 0)
@@ -96,13 +96,19 @@ public sealed class OperatorGrain(
         }
 
         var v = state.State.Violations[index];
+        if (approval is not null && v.Changes.Count > 0 && v.Changes[^1].Approval?.ApprovalId == approval.ApprovalId)
+        {
+            // The approval was applied before (a decision finished again after a crash): applied once.
+            return new CommandOutcome(v, Current(), null);
+        }
+
         if (v.Status != ViolationStatus.Active)
         {
             return CommandOutcome.Fail(CommandErrorKind.FailedPrecondition, $"violation {violationId} is {v.Status.ToString().ToUpperInvariant()}; only an ACTIVE violation can be revoked");
         }
 
         var now = clock.UtcNow;
-        var revoked = v with { Changes = [.. v.Changes, new StatusChange(ViolationStatus.Revoked, now, by, reason, now)] };
+        var revoked = v with { Changes = [.. v.Changes, new StatusChange(ViolationStatus.Revoked, now, by, reason, now, approval)] };
         var assessment = await CommitAsync(s => s.Violations[index] = revoked, ChangeCause.Revoked);
         return new CommandOutcome(revoked, assessment, null);
     }
@@ -132,8 +138,13 @@ public sealed class OperatorGrain(
         return new CommandOutcome(repaired, assessment, null);
     }
 
-    public async Task<CommandOutcome> RepairListingAsync(DateTimeOffset? effectiveAt, string reason, string by)
+    public async Task<CommandOutcome> RepairListingAsync(DateTimeOffset? effectiveAt, string reason, string by, SecondPerson? approval)
     {
+        if (approval is not null && state.State.ListingRepairs.Exists(r => r.Approval?.ApprovalId == approval.ApprovalId))
+        {
+            return new CommandOutcome(null, Current(), null);
+        }
+
         var now = clock.UtcNow;
         var at = effectiveAt ?? now;
         var check = RepairEligibility.CheckListingRepair(policy, scorer.Assess(History(), policy, at));
@@ -142,7 +153,7 @@ public sealed class OperatorGrain(
             return CommandOutcome.Fail(CommandErrorKind.FailedPrecondition, check.Reason, check.Block == RepairBlock.TooEarly ? check.EarliestAt : null);
         }
 
-        var assessment = await CommitAsync(s => s.ListingRepairs.Add(new ListingRepair(at, by, reason, now)), ChangeCause.Repaired);
+        var assessment = await CommitAsync(s => s.ListingRepairs.Add(new ListingRepair(at, by, reason, now, approval)), ChangeCause.Repaired);
         return new CommandOutcome(null, assessment, null);
     }
 

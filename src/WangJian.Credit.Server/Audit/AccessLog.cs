@@ -1,0 +1,229 @@
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using StackExchange.Redis;
+using WangJian.Credit.Abstractions;
+using WangJian.Credit.Server.Options;
+using WangJian.Credit.Server.Storage;
+
+namespace WangJian.Credit.Server.Audit;
+
+/// <summary>One call to the service, allowed or refused.</summary>
+public sealed record AccessEntry(
+    string RequestId,
+    DateTimeOffset Time,
+    string? Principal,
+    string? Role,
+    string Rpc,
+    IReadOnlyList<string> OperatorIds,
+    bool OperatorIdsTruncated,
+    string Status,
+    string? ClientAddress,
+    long DurationMs);
+
+/// <summary>Which access entries a query wants; null fields match everything.</summary>
+public sealed record AccessQuery(string? Principal, string? OperatorId, string? Rpc, string? Status, DateTimeOffset? From, DateTimeOffset? Before)
+{
+    public bool Matches(AccessEntry e) =>
+        (Principal is null || string.Equals(e.Principal, Principal, StringComparison.Ordinal))
+        && (OperatorId is null || e.OperatorIds.Contains(OperatorId, StringComparer.Ordinal))
+        && (Rpc is null || string.Equals(e.Rpc, Rpc, StringComparison.Ordinal) || e.Rpc.EndsWith("/" + Rpc, StringComparison.Ordinal))
+        && (Status is null || string.Equals(e.Status, Status, StringComparison.Ordinal))
+        && (From is null || e.Time >= From)
+        && (Before is null || e.Time < Before);
+}
+
+/// <summary>
+/// The access log in the store. Calls are not slowed by it: an entry is queued when the call ends and
+/// written by one loop, many at a time (group commit): each batch is one string of JSON lines under
+/// <c>wj:access:b:&lt;batch&gt;</c>, and its entries <c>&lt;batch&gt;:&lt;line&gt;</c> go into time indexes —
+/// all entries (<c>wj:access</c>), per operator (<c>wj:access:op:&lt;uscc&gt;</c>) and per principal
+/// (<c>wj:access:by:&lt;name&gt;</c>). Batches and indexes expire after <c>Audit:RetainFor</c>.
+/// </summary>
+/// <remarks>
+/// An entry is in the store's log within one batch write of its call's end (milliseconds; the embedded
+/// store commits its AOF on every write), not before the call is answered: waiting for that would cost
+/// every read a store round trip. <see cref="FlushAsync"/> waits for everything queued so far, so a query
+/// sees every call this server finished before it. While the store is down, entries wait in memory (at
+/// most <see cref="MaxQueued"/>; beyond, the oldest are dropped and counted in the log).
+/// </remarks>
+public sealed class AccessLog : IDisposable
+{
+    public const int MaxBatch = 4096;
+
+    public const int MaxQueued = 1_000_000;
+
+    private const string AllIndex = "wj:access";
+    private const string BatchPrefix = "wj:access:b:";
+
+    private readonly IConnectionMultiplexer redis;
+    private readonly TimeProvider time;
+    private readonly TimeSpan retain;
+    private readonly ILogger<AccessLog> logger;
+    private readonly Channel<Item> queue;
+    private long dropped;
+
+    public AccessLog(IConnectionMultiplexer redis, TimeProvider time, AuditOptions options, ILogger<AccessLog> logger)
+    {
+        this.redis = redis;
+        this.time = time;
+        this.logger = logger;
+        retain = options.RetainFor;
+        queue = Channel.CreateBounded<Item>(
+            new BoundedChannelOptions(MaxQueued) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest },
+            _ => Interlocked.Increment(ref dropped));
+        _ = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>Queues the entry; it is written with the next batch.</summary>
+    public void Append(AccessEntry entry) => queue.Writer.TryWrite(new Item(entry, null));
+
+    /// <summary>Completes when every entry queued before the call is in the store.</summary>
+    public Task FlushAsync()
+    {
+        var flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        return queue.Writer.TryWrite(new Item(null, flushed)) ? flushed.Task : Task.CompletedTask;
+    }
+
+    public void Dispose() => queue.Writer.TryComplete();
+
+    /// <summary>Entries newest first matching <paramref name="query"/>, keyed pages (see <see cref="TimeIndex"/>).</summary>
+    public Task<(IReadOnlyList<AccessEntry> Items, IndexPosition? Next)> QueryAsync(AccessQuery query, IndexPosition? after, int limit)
+    {
+        var db = redis.GetDatabase();
+        // The narrowest index that still holds every match.
+        RedisKey key = query.OperatorId is { } op ? OperatorIndex(op) : query.Principal is { } p ? PrincipalIndex(p) : AllIndex;
+        // Scores are whole milliseconds (rounded down); the exact bounds are applied by Matches.
+        var min = query.From?.ToUnixTimeMilliseconds() ?? double.NegativeInfinity;
+        var max = query.Before?.ToUnixTimeMilliseconds() ?? double.PositiveInfinity;
+        return TimeIndex.PageAsync(db, key, after, limit, positions => LoadAsync(db, positions), query.Matches, min, max);
+    }
+
+    private static async Task<AccessEntry?[]> LoadAsync(IDatabase db, IReadOnlyList<IndexPosition> positions)
+    {
+        var refs = positions.Select(p => p.Member.Split(':', 2)).ToArray();
+        var batches = refs.Where(r => r.Length == 2).Select(r => r[0]).Distinct(StringComparer.Ordinal).ToArray();
+        var blobs = await db.StringGetAsync(batches.Select(b => (RedisKey)(BatchPrefix + b)).ToArray());
+        var lines = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        for (var i = 0; i < batches.Length; i++)
+        {
+            if (!blobs[i].IsNullOrEmpty)
+            {
+                lines[batches[i]] = blobs[i].ToString().Split('\n');
+            }
+        }
+
+        return refs.Select(r => r.Length == 2 && lines.TryGetValue(r[0], out var l) && int.TryParse(r[1], out var n) && n >= 0 && n < l.Length
+            ? JsonSerializer.Deserialize<AccessEntry>(l[n], DomainSerialization.Options)
+            : null).ToArray();
+    }
+
+    private static string OperatorIndex(string operatorId) => $"wj:access:op:{operatorId}";
+
+    private static string PrincipalIndex(string principal) => $"wj:access:by:{principal}";
+
+    private async Task WriteLoopAsync()
+    {
+        var entries = new List<AccessEntry>(MaxBatch);
+        var flushes = new List<TaskCompletionSource>();
+        while (await queue.Reader.WaitToReadAsync())
+        {
+            while (entries.Count < MaxBatch && queue.Reader.TryRead(out var item))
+            {
+                if (item.Entry is { } e)
+                {
+                    entries.Add(e);
+                }
+                else
+                {
+                    flushes.Add(item.Flushed!);
+                }
+            }
+
+            if (Interlocked.Exchange(ref dropped, 0) is var lost and > 0)
+            {
+                logger.LogError("The access log dropped {Count} entries: the store did not take them in time", lost);
+            }
+
+            // A failed write is retried (the store may be restarting); queued entries wait meanwhile.
+            for (var attempt = 0; entries.Count > 0; attempt++)
+            {
+                try
+                {
+                    await WriteAsync(entries);
+                    break;
+                }
+                catch (Exception e) when (e is RedisException or TimeoutException)
+                {
+                    logger.LogWarning(e, "Writing {Count} access log entries failed (attempt {Attempt}); retrying", entries.Count, attempt + 1);
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 << Math.Min(attempt, 6))));
+                }
+            }
+
+            entries.Clear();
+            flushes.ForEach(f => f.TrySetResult());
+            flushes.Clear();
+        }
+    }
+
+    private async Task WriteAsync(List<AccessEntry> entries)
+    {
+        var now = time.GetUtcNow();
+        var batchId = $"{now.ToUnixTimeMilliseconds():x12}{Random.Shared.Next():x8}";
+        var blob = new StringBuilder(entries.Count * 256);
+        for (var i = 0; i < entries.Count; i++)
+        {
+            if (i > 0)
+            {
+                blob.Append('\n');
+            }
+
+            blob.Append(JsonSerializer.Serialize(entries[i], DomainSerialization.Options));
+        }
+
+        var indexes = new Dictionary<string, List<SortedSetEntry>>(StringComparer.Ordinal) { [AllIndex] = new(entries.Count) };
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var entry = entries[i];
+            var member = new SortedSetEntry($"{batchId}:{i}", entry.Time.ToUnixTimeMilliseconds());
+            indexes[AllIndex].Add(member);
+            if (entry.Principal is { } p)
+            {
+                Add(indexes, PrincipalIndex(p), member);
+            }
+
+            foreach (var op in entry.OperatorIds)
+            {
+                Add(indexes, OperatorIndex(op), member);
+            }
+        }
+
+        // The batch first, then its indexes, in one round trip: an index entry read before its batch
+        // exists is skipped, and a crash in between loses entries, never points at garbage.
+        var db = redis.GetDatabase();
+        var batch = db.CreateBatch();
+        var writes = new List<Task>(indexes.Count * 3 + 1) { batch.StringSetAsync(BatchPrefix + batchId, blob.ToString(), retain) };
+        var cutoff = (now - retain).ToUnixTimeMilliseconds();
+        foreach (var (key, members) in indexes)
+        {
+            writes.Add(batch.SortedSetAddAsync(key, members.ToArray()));
+            writes.Add(batch.SortedSetRemoveRangeByScoreAsync(key, double.NegativeInfinity, cutoff, Exclude.Stop));
+            writes.Add(batch.KeyExpireAsync(key, retain));
+        }
+
+        batch.Execute();
+        await Task.WhenAll(writes);
+    }
+
+    private static void Add(Dictionary<string, List<SortedSetEntry>> indexes, string key, SortedSetEntry member)
+    {
+        if (!indexes.TryGetValue(key, out var list))
+        {
+            indexes[key] = list = [];
+        }
+
+        list.Add(member);
+    }
+
+    private sealed record Item(AccessEntry? Entry, TaskCompletionSource? Flushed);
+}
