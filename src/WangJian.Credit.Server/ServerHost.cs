@@ -63,7 +63,11 @@ public static class ServerHost
         var approvals = config.GetSection(ApprovalsOptions.Section).Get<ApprovalsOptions>() ?? new ApprovalsOptions();
         // A list in JSON (["REVOKE"]) or one comma-separated string (REVOKE,LISTING_REPAIR); NONE or empty: one step.
         var gated = config.GetSection($"{ApprovalsOptions.Section}:SecondPersonFor");
-        approvals.SecondPersonFor = gated.Value ?? string.Join(",", gated.GetChildren().Select(c => c.Value));
+        if (gated.Value is not null || gated.GetChildren().Any())
+        {
+            approvals.SecondPersonFor = gated.Value ?? string.Join(",", gated.GetChildren().Select(c => c.Value));
+        }
+
         FourEyes.Parse(approvals.SecondPersonFor);
         if (approvals.ExpireAfter <= TimeSpan.Zero)
         {
