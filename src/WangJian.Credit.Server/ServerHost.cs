@@ -86,9 +86,11 @@ public static class ServerHost
             ? new PrincipalRegistry(PrincipalRegistry.FromOptions(auth.Principals))
             : storage.Embedded
                 ? DevTokens.LoadOrCreate(storage.DataDir, bootLog)
-                : throw new InvalidOperationException(
+                : auth.Jwt.Enabled
+                    ? new PrincipalRegistry([])
+                    : throw new InvalidOperationException(
                     "Auth:Principals is empty. With an external Redis (Storage:Redis) the server needs configured principals " +
-                    "(Name, Role, Agency, TokenSha256); development tokens are generated only for the embedded store.");
+                    "(Name, Role, Authorities, Agency, Uscc, TokenSha256) or single sign-on (Auth:Jwt); development tokens are generated only for the embedded store.");
 
         EmbeddedGarnet? garnet = null;
         if (storage.Embedded)
@@ -206,6 +208,12 @@ public static class ServerHost
         // Callers are authenticated by BearerTokenMiddleware; ASP.NET Core's authorization checks the roles of
         // [Authorize] and GrpcAuthorizationResultHandler answers a refusal as a gRPC status.
         services.AddAuthorization();
+        services.AddSingleton(new JwtSignOn(auth.Jwt.Enabled));
+        if (auth.Jwt.Enabled)
+        {
+            JwtAuthentication.Add(services, auth.Jwt);
+        }
+
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, GrpcAuthorizationResultHandler>();
         services.AddGrpc(o =>
         {
