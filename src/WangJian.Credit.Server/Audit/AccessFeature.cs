@@ -31,10 +31,21 @@ public sealed class AccessFeature
             return;
         }
 
-        seen ??= new HashSet<string>(StringComparer.Ordinal);
-        if (!seen.Add(operatorId))
+        // Most calls name one operator: a set only once there are several to tell apart.
+        if (seen is null && ids.Count < 16)
         {
-            return;
+            if (ids.Contains(operatorId, StringComparer.Ordinal))
+            {
+                return;
+            }
+        }
+        else
+        {
+            seen ??= new HashSet<string>(ids, StringComparer.Ordinal);
+            if (!seen.Add(operatorId))
+            {
+                return;
+            }
         }
 
         if (ids.Count < MaxOperatorIds)
