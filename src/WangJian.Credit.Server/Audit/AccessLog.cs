@@ -1,8 +1,7 @@
+using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using System.Threading.Channels;
 using StackExchange.Redis;
-using WangJian.Credit.Abstractions;
 using WangJian.Credit.Server.Options;
 using WangJian.Credit.Server.Storage;
 
@@ -19,7 +18,63 @@ public sealed record AccessEntry(
     bool OperatorIdsTruncated,
     string Status,
     string? ClientAddress,
-    long DurationMs);
+    long DurationMs)
+{
+    /// <summary>
+    /// One line of tab-separated fields (ids joined by commas): written for every call, so kept small and cheap
+    /// to make, unlike JSON. Tabs, line breaks and commas in names become spaces.
+    /// </summary>
+    public void Encode(StringBuilder line)
+    {
+        line.Append(RequestId).Append('\t')
+            .Append(Time.UtcTicks.ToString(CultureInfo.InvariantCulture)).Append('\t');
+        Field(line, Principal).Append('\t');
+        Field(line, Role).Append('\t');
+        Field(line, Rpc).Append('\t');
+        for (var i = 0; i < OperatorIds.Count; i++)
+        {
+            Field(line.Append(i > 0 ? "," : string.Empty), OperatorIds[i]);
+        }
+
+        line.Append('\t').Append(OperatorIdsTruncated ? '1' : '0').Append('\t')
+            .Append(Status).Append('\t');
+        Field(line, ClientAddress).Append('\t')
+            .Append(DurationMs.ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>The entry of an <see cref="Encode"/>d line; null when the line is not one.</summary>
+    public static AccessEntry? Decode(string line)
+    {
+        var f = line.Split('\t');
+        if (f.Length != 10 || !long.TryParse(f[1], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
+            || !long.TryParse(f[9], NumberStyles.None, CultureInfo.InvariantCulture, out var duration))
+        {
+            return null;
+        }
+
+        return new AccessEntry(
+            f[0],
+            new DateTimeOffset(ticks, TimeSpan.Zero),
+            f[2].Length == 0 ? null : f[2],
+            f[3].Length == 0 ? null : f[3],
+            f[4],
+            f[5].Length == 0 ? [] : f[5].Split(','),
+            f[6] == "1",
+            f[7],
+            f[8].Length == 0 ? null : f[8],
+            duration);
+    }
+
+    private static StringBuilder Field(StringBuilder line, string? value)
+    {
+        foreach (var c in value ?? string.Empty)
+        {
+            line.Append(c is '\t' or '\n' or '\r' or ',' ? ' ' : c);
+        }
+
+        return line;
+    }
+}
 
 /// <summary>Which access entries a query wants; null fields match everything.</summary>
 public sealed record AccessQuery(string? Principal, string? OperatorId, string? Rpc, string? Status, DateTimeOffset? From, DateTimeOffset? Before)
@@ -35,15 +90,19 @@ public sealed record AccessQuery(string? Principal, string? OperatorId, string? 
 
 /// <summary>
 /// The access log in the store. Calls are not slowed by it: an entry is queued when the call ends and
-/// written by one loop, many at a time (group commit): each batch is one string of JSON lines under
+/// written by one loop, many at a time (group commit, gathered for up to <see cref="Linger"/>): each batch
+/// is one string of lines (<see cref="AccessEntry.Encode"/>) under
 /// <c>wj:access:b:&lt;batch&gt;</c>, and its entries <c>&lt;batch&gt;:&lt;line&gt;</c> go into time indexes —
 /// all entries (<c>wj:access</c>), per operator (<c>wj:access:op:&lt;uscc&gt;</c>) and per principal
-/// (<c>wj:access:by:&lt;name&gt;</c>). Batches and indexes expire after <c>Audit:RetainFor</c>.
+/// (<c>wj:access:by:&lt;name&gt;</c>). Batches expire after <c>Audit:RetainFor</c>; an index is trimmed to it
+/// (and set to expire) when a batch first touches it, then at most every <see cref="MaintainEvery"/>.
 /// </summary>
 /// <remarks>
 /// An entry is in the store's log within one batch write of its call's end (milliseconds; the embedded
 /// store commits its AOF on every write), not before the call is answered: waiting for that would cost
-/// every read a store round trip. <see cref="FlushAsync"/> waits for everything queued so far, so a query
+/// every read a store round trip; and one write per batch instead of per call keeps the store's work (and
+/// its log commits) small next to the calls it records. <see cref="FlushAsync"/> waits for everything
+/// queued so far and writes at once, so a query
 /// sees every call this server finished before it. While the store is down, entries wait in memory (at
 /// most <see cref="MaxQueued"/>; beyond, the oldest are dropped and counted in the log).
 /// </remarks>
@@ -53,6 +112,12 @@ public sealed class AccessLog : IDisposable
 
     public const int MaxQueued = 1_000_000;
 
+    /// <summary>How long a batch gathers entries before it is written (unless a flush asks for it now).</summary>
+    public static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>How often an index is trimmed to the retention at most.</summary>
+    public static readonly TimeSpan MaintainEvery = TimeSpan.FromHours(1);
+
     private const string AllIndex = "wj:access";
     private const string BatchPrefix = "wj:access:b:";
 
@@ -61,6 +126,7 @@ public sealed class AccessLog : IDisposable
     private readonly TimeSpan retain;
     private readonly ILogger<AccessLog> logger;
     private readonly Channel<Item> queue;
+    private readonly Dictionary<string, DateTimeOffset> maintained = new(StringComparer.Ordinal);
     private long dropped;
 
     public AccessLog(IConnectionMultiplexer redis, TimeProvider time, AuditOptions options, ILogger<AccessLog> logger)
@@ -113,8 +179,8 @@ public sealed class AccessLog : IDisposable
             }
         }
 
-        return refs.Select(r => r.Length == 2 && lines.TryGetValue(r[0], out var l) && int.TryParse(r[1], out var n) && n >= 0 && n < l.Length
-            ? JsonSerializer.Deserialize<AccessEntry>(l[n], DomainSerialization.Options)
+        return refs.Select(r => r.Length == 2 && lines.TryGetValue(r[0], out var l) && int.TryParse(r[1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n < l.Length
+            ? AccessEntry.Decode(l[n])
             : null).ToArray();
     }
 
@@ -128,15 +194,29 @@ public sealed class AccessLog : IDisposable
         var flushes = new List<TaskCompletionSource>();
         while (await queue.Reader.WaitToReadAsync())
         {
-            while (entries.Count < MaxBatch && queue.Reader.TryRead(out var item))
+            var lingered = false;
+            while (entries.Count < MaxBatch)
             {
-                if (item.Entry is { } e)
+                if (queue.Reader.TryRead(out var item))
                 {
-                    entries.Add(e);
+                    if (item.Entry is { } e)
+                    {
+                        entries.Add(e);
+                    }
+                    else
+                    {
+                        flushes.Add(item.Flushed!);
+                    }
+                }
+                else if (!lingered && flushes.Count == 0)
+                {
+                    // Let the batch fill: fewer, larger writes cost the store (and the machine) far less.
+                    lingered = true;
+                    await Task.Delay(Linger);
                 }
                 else
                 {
-                    flushes.Add(item.Flushed!);
+                    break;
                 }
             }
 
@@ -170,7 +250,7 @@ public sealed class AccessLog : IDisposable
     {
         var now = time.GetUtcNow();
         var batchId = $"{now.ToUnixTimeMilliseconds():x12}{Random.Shared.Next():x8}";
-        var blob = new StringBuilder(entries.Count * 256);
+        var blob = new StringBuilder(entries.Count * 160);
         for (var i = 0; i < entries.Count; i++)
         {
             if (i > 0)
@@ -178,7 +258,7 @@ public sealed class AccessLog : IDisposable
                 blob.Append('\n');
             }
 
-            blob.Append(JsonSerializer.Serialize(entries[i], DomainSerialization.Options));
+            entries[i].Encode(blob);
         }
 
         var indexes = new Dictionary<string, List<SortedSetEntry>>(StringComparer.Ordinal) { [AllIndex] = new(entries.Count) };
@@ -204,15 +284,27 @@ public sealed class AccessLog : IDisposable
         var batch = db.CreateBatch();
         var writes = new List<Task>(indexes.Count * 3 + 1) { batch.StringSetAsync(BatchPrefix + batchId, blob.ToString(), retain) };
         var cutoff = (now - retain).ToUnixTimeMilliseconds();
+        var maintain = new List<string>();
         foreach (var (key, members) in indexes)
         {
             writes.Add(batch.SortedSetAddAsync(key, members.ToArray()));
-            writes.Add(batch.SortedSetRemoveRangeByScoreAsync(key, double.NegativeInfinity, cutoff, Exclude.Stop));
-            writes.Add(batch.KeyExpireAsync(key, retain));
+            if (!maintained.TryGetValue(key, out var last) || now - last >= MaintainEvery)
+            {
+                writes.Add(batch.SortedSetRemoveRangeByScoreAsync(key, double.NegativeInfinity, cutoff, Exclude.Stop));
+                writes.Add(batch.KeyExpireAsync(key, retain + MaintainEvery));
+                maintain.Add(key);
+            }
         }
 
         batch.Execute();
         await Task.WhenAll(writes);
+        if (maintained.Count > 100_000)
+        {
+            // Bounded memory: forgetting only means trimming a key again sooner.
+            maintained.Clear();
+        }
+
+        maintain.ForEach(k => maintained[k] = now);
     }
 
     private static void Add(Dictionary<string, List<SortedSetEntry>> indexes, string key, SortedSetEntry member)
