@@ -92,8 +92,9 @@ public sealed record AccessQuery(string? Principal, string? OperatorId, string? 
 /// The access log in the store. Calls are not slowed by it: an entry is queued when the call ends and
 /// written by one loop, many at a time (group commit, gathered for up to <see cref="Linger"/>): each batch
 /// is one string of lines (<see cref="AccessEntry.Encode"/>) under
-/// <c>wj:access:b:&lt;batch&gt;</c>, and its entries <c>&lt;batch&gt;:&lt;line&gt;</c> go into time indexes —
-/// all entries (<c>wj:access</c>), per operator (<c>wj:access:op:&lt;uscc&gt;</c>) and per principal
+/// <c>wj:access:b:&lt;batch&gt;</c>, and the batch goes into time indexes, scored by its newest entry — all
+/// batches (<c>wj:access</c>), those concerning an operator (<c>wj:access:op:&lt;uscc&gt;</c>) and those with
+/// a call by a principal
 /// (<c>wj:access:by:&lt;name&gt;</c>). Batches expire after <c>Audit:RetainFor</c>; an index is trimmed to it
 /// (and set to expire) when a batch first touches it, then at most every <see cref="MaintainEvery"/>.
 /// </summary>
@@ -114,6 +115,9 @@ public sealed class AccessLog : IDisposable
 
     /// <summary>How long a batch gathers entries before it is written (unless a flush asks for it now).</summary>
     public static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>A batch never spans this much time or more (its score bounds its entries' times).</summary>
+    public static readonly TimeSpan BatchSpan = TimeSpan.FromSeconds(1);
 
     /// <summary>How often an index is trimmed to the retention at most.</summary>
     public static readonly TimeSpan MaintainEvery = TimeSpan.FromHours(1);
@@ -153,35 +157,75 @@ public sealed class AccessLog : IDisposable
 
     public void Dispose() => queue.Writer.TryComplete();
 
-    /// <summary>Entries newest first matching <paramref name="query"/>, keyed pages (see <see cref="TimeIndex"/>).</summary>
-    public Task<(IReadOnlyList<AccessEntry> Items, IndexPosition? Next)> QueryAsync(AccessQuery query, IndexPosition? after, int limit)
+    /// <summary>
+    /// Entries newest first matching <paramref name="query"/>, from just after <paramref name="after"/>: at most
+    /// <paramref name="limit"/> and the position to continue from, or null at the end. A position is a batch's
+    /// place in its index (score, batch id) and a line in it, so pages are keyed as in <see cref="TimeIndex"/>:
+    /// entries logged while a client pages are newer than any position and never shift a page.
+    /// </summary>
+    public async Task<(IReadOnlyList<AccessEntry> Items, IndexPosition? Next)> QueryAsync(AccessQuery query, IndexPosition? after, int limit)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         var db = redis.GetDatabase();
         // The narrowest index that still holds every match.
         RedisKey key = query.OperatorId is { } op ? OperatorIndex(op) : query.Principal is { } p ? PrincipalIndex(p) : AllIndex;
-        // Scores are whole milliseconds (rounded down); the exact bounds are applied by Matches.
-        var min = query.From?.ToUnixTimeMilliseconds() ?? double.NegativeInfinity;
-        var max = query.Before?.ToUnixTimeMilliseconds() ?? double.PositiveInfinity;
-        return TimeIndex.PageAsync(db, key, after, limit, positions => LoadAsync(db, positions), query.Matches, min, max);
-    }
 
-    private static async Task<AccessEntry?[]> LoadAsync(IDatabase db, IReadOnlyList<IndexPosition> positions)
-    {
-        var refs = positions.Select(p => p.Member.Split(':', 2)).ToArray();
-        var batches = refs.Where(r => r.Length == 2).Select(r => r[0]).Distinct(StringComparer.Ordinal).ToArray();
-        var blobs = await db.StringGetAsync(batches.Select(b => (RedisKey)(BatchPrefix + b)).ToArray());
-        var lines = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        for (var i = 0; i < batches.Length; i++)
+        // A batch's score is its newest entry's time and it spans less than BatchSpan, so the batches that can
+        // hold an entry of [From, Before) score in [From, Before + BatchSpan); Matches applies the exact bounds.
+        var min = query.From?.ToUnixTimeMilliseconds() ?? double.NegativeInfinity;
+        var max = query.Before is { } before ? before.ToUnixTimeMilliseconds() + BatchSpan.TotalMilliseconds : double.PositiveInfinity;
+        IndexPosition? afterBatch = null;
+        var afterLine = int.MaxValue;
+        if (after is { } a && a.Member.Split(':') is [var b, var l] && int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
         {
-            if (!blobs[i].IsNullOrEmpty)
+            afterBatch = new IndexPosition(a.Score, b);
+            afterLine = n;
+        }
+
+        var found = new List<(AccessEntry Entry, IndexPosition Position)>();
+        var stop = Math.Min(afterBatch?.Score ?? double.PositiveInfinity, max);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        const int Chunk = 64;
+        long skip = 0;
+        while (found.Count <= limit)
+        {
+            // The range is fixed for the whole walk: a batch written meanwhile scores above it, or is newer than
+            // the position and shifts the offsets by one, which `seen` absorbs.
+            var batches = await db.SortedSetRangeByScoreWithScoresAsync(key, min, stop, order: Order.Descending, skip: skip, take: Chunk);
+            skip += batches.Length;
+            var candidates = batches
+                .Select(e => new IndexPosition(e.Score, e.Element.ToString()))
+                .Where(pos => afterBatch is not { } ab || pos.IsAfter(ab) || pos == ab)
+                .Where(pos => seen.Add(pos.Member))
+                .ToArray();
+            var blobs = candidates.Length == 0 ? [] : await db.StringGetAsync(candidates.Select(c => (RedisKey)(BatchPrefix + c.Member)).ToArray());
+            for (var i = 0; i < candidates.Length && found.Count <= limit; i++)
             {
-                lines[batches[i]] = blobs[i].ToString().Split('\n');
+                if (blobs[i].IsNullOrEmpty)
+                {
+                    // Expired (retention) or never written: skipped, not fatal.
+                    continue;
+                }
+
+                var lines = blobs[i].ToString().Split('\n');
+                var last = candidates[i] == afterBatch ? Math.Min(afterLine, lines.Length) - 1 : lines.Length - 1;
+                for (var line = last; line >= 0 && found.Count <= limit; line--)
+                {
+                    if (AccessEntry.Decode(lines[line]) is { } entry && query.Matches(entry))
+                    {
+                        found.Add((entry, new IndexPosition(candidates[i].Score, $"{candidates[i].Member}:{line}")));
+                    }
+                }
+            }
+
+            if (batches.Length < Chunk)
+            {
+                break;
             }
         }
 
-        return refs.Select(r => r.Length == 2 && lines.TryGetValue(r[0], out var l) && int.TryParse(r[1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n < l.Length
-            ? AccessEntry.Decode(l[n])
-            : null).ToArray();
+        var page = found.Take(limit).ToArray();
+        return (page.Select(f => f.Entry).ToArray(), found.Count > limit ? page[^1].Position : null);
     }
 
     private static string OperatorIndex(string operatorId) => $"wj:access:op:{operatorId}";
@@ -248,9 +292,30 @@ public sealed class AccessLog : IDisposable
 
     private async Task WriteAsync(List<AccessEntry> entries)
     {
+        // Oldest first, and no batch spanning BatchSpan or more (entries that waited out a store outage).
+        entries.Sort((x, y) => x.Time.CompareTo(y.Time));
+        var first = 0;
+        for (var i = 1; i <= entries.Count; i++)
+        {
+            if (i == entries.Count || entries[i].Time - entries[first].Time >= BatchSpan)
+            {
+                await WriteBatchAsync(entries.GetRange(first, i - first));
+                first = i;
+            }
+        }
+    }
+
+    /// <summary>
+    /// One batch: its lines under one key, and the batch once in each index one of its entries belongs to
+    /// (all, each operator, each principal), scored by its newest entry. The store's work is per batch, not
+    /// per call: a few commands every <see cref="Linger"/>, whatever the rate of calls.
+    /// </summary>
+    private async Task WriteBatchAsync(List<AccessEntry> entries)
+    {
         var now = time.GetUtcNow();
         var batchId = $"{now.ToUnixTimeMilliseconds():x12}{Random.Shared.Next():x8}";
         var blob = new StringBuilder(entries.Count * 160);
+        var keys = new HashSet<string>(StringComparer.Ordinal) { AllIndex };
         for (var i = 0; i < entries.Count; i++)
         {
             if (i > 0)
@@ -259,35 +324,29 @@ public sealed class AccessLog : IDisposable
             }
 
             entries[i].Encode(blob);
-        }
-
-        var indexes = new Dictionary<string, List<SortedSetEntry>>(StringComparer.Ordinal) { [AllIndex] = new(entries.Count) };
-        for (var i = 0; i < entries.Count; i++)
-        {
-            var entry = entries[i];
-            var member = new SortedSetEntry($"{batchId}:{i}", entry.Time.ToUnixTimeMilliseconds());
-            indexes[AllIndex].Add(member);
-            if (entry.Principal is { } p)
+            if (entries[i].Principal is { } p)
             {
-                Add(indexes, PrincipalIndex(p), member);
+                keys.Add(PrincipalIndex(p));
             }
 
-            foreach (var op in entry.OperatorIds)
+            foreach (var op in entries[i].OperatorIds)
             {
-                Add(indexes, OperatorIndex(op), member);
+                keys.Add(OperatorIndex(op));
             }
         }
+
+        var score = entries[^1].Time.ToUnixTimeMilliseconds();
 
         // The batch first, then its indexes, in one round trip: an index entry read before its batch
         // exists is skipped, and a crash in between loses entries, never points at garbage.
         var db = redis.GetDatabase();
         var batch = db.CreateBatch();
-        var writes = new List<Task>(indexes.Count * 3 + 1) { batch.StringSetAsync(BatchPrefix + batchId, blob.ToString(), retain) };
+        var writes = new List<Task>(keys.Count * 3 + 1) { batch.StringSetAsync(BatchPrefix + batchId, blob.ToString(), retain) };
         var cutoff = (now - retain).ToUnixTimeMilliseconds();
         var maintain = new List<string>();
-        foreach (var (key, members) in indexes)
+        foreach (var key in keys)
         {
-            writes.Add(batch.SortedSetAddAsync(key, members.ToArray()));
+            writes.Add(batch.SortedSetAddAsync(key, batchId, score));
             if (!maintained.TryGetValue(key, out var last) || now - last >= MaintainEvery)
             {
                 writes.Add(batch.SortedSetRemoveRangeByScoreAsync(key, double.NegativeInfinity, cutoff, Exclude.Stop));
@@ -305,16 +364,6 @@ public sealed class AccessLog : IDisposable
         }
 
         maintain.ForEach(k => maintained[k] = now);
-    }
-
-    private static void Add(Dictionary<string, List<SortedSetEntry>> indexes, string key, SortedSetEntry member)
-    {
-        if (!indexes.TryGetValue(key, out var list))
-        {
-            indexes[key] = list = [];
-        }
-
-        list.Add(member);
     }
 
     private sealed record Item(AccessEntry? Entry, TaskCompletionSource? Flushed);

@@ -31,7 +31,6 @@ public sealed class AccessLogMiddleware(RequestDelegate next, AccessLog log, Tim
         context.Response.Headers[RequestIdHeader] = requestId;
         var feature = new AccessFeature();
         context.Features.Set(feature);
-        var at = time.GetUtcNow();
         var started = Stopwatch.GetTimestamp();
         try
         {
@@ -42,9 +41,11 @@ public sealed class AccessLogMiddleware(RequestDelegate next, AccessLog log, Tim
             var user = context.User;
             var authenticated = user.Identity?.IsAuthenticated == true;
             var remote = context.Connection.RemoteIpAddress;
+            // Stamped when the call ended: the log is in the order calls were answered (a stream's entry
+            // comes when it closes), and the start is this time minus the duration.
             log.Append(new AccessEntry(
                 requestId,
-                at,
+                time.GetUtcNow(),
                 authenticated ? user.Identity!.Name : null,
                 authenticated ? Principals.Role(user) : null,
                 path[1..],
