@@ -66,9 +66,11 @@ public sealed class FourEyes(ApprovalStore store, IGrainFactory grains, TimeProv
     /// caller out of scope, an admin approving), FAILED_PRECONDITION (decided already, expired, or the change
     /// can no longer be applied: the approval is then FAILED with the reason).
     /// </summary>
-    public async Task<(StoredApproval Approval, CommandOutcome? Applied)> DecideAsync(string approvalId, bool approve, string reason, Decider who)
+    /// <param name="found">Told the approval as soon as it is found, before any refusal (the access log notes its operator).</param>
+    public async Task<(StoredApproval Approval, CommandOutcome? Applied)> DecideAsync(string approvalId, bool approve, string reason, Decider who, Action<StoredApproval>? found = null)
     {
         var approval = await store.GetAsync(approvalId) ?? throw GrpcErrors.NotFound($"there is no approval {approvalId}");
+        found?.Invoke(approval);
         var now = time.GetUtcNow();
         Authorize(approval, approve, who);
 
@@ -95,9 +97,9 @@ public sealed class FourEyes(ApprovalStore store, IGrainFactory grains, TimeProv
             DecidedAt = now,
             DecisionReason = reason,
         };
-        if (await store.TransitionAsync(decided, ApprovalStage.Pending, now) is { } found)
+        if (await store.TransitionAsync(decided, ApprovalStage.Pending, now) is { } stage)
         {
-            throw GrpcErrors.FailedPrecondition($"approval {approvalId} was decided meanwhile: it is {found.ToString().ToUpperInvariant()}");
+            throw GrpcErrors.FailedPrecondition($"approval {approvalId} was decided meanwhile: it is {stage.ToString().ToUpperInvariant()}");
         }
 
         return approve ? await ApplyAsync(decided) : (decided, null);

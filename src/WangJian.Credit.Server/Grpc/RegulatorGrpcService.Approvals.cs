@@ -55,8 +55,9 @@ public sealed partial class RegulatorGrpcService
         }
 
         RequestFields.ThrowIfAny(errors);
-        var (approval, applied) = await fourEyes.DecideAsync(request.ApprovalId.Trim(), request.Decision == ApprovalDecision.Approve, request.Reason.Trim(), Caller.Decider(context));
-        AccessFeature.Of(context)?.Concerns(approval.OperatorId);
+        var access = AccessFeature.Of(context);
+        var (approval, applied) = await fourEyes.DecideAsync(
+            request.ApprovalId.Trim(), request.Decision == ApprovalDecision.Approve, request.Reason.Trim(), Caller.Decider(context), a => access?.Concerns(a.OperatorId));
         await durable.WaitAsync();
         var response = new DecideApprovalResponse { Approval = ToProto(approval) };
         if (applied?.Violation is { } v)
