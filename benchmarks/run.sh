@@ -13,7 +13,8 @@
 #                      minutes more and about 10 GiB); SCALE_N=0 skips it
 #   LOG_WRITES=200000  RecordViolation calls of the bounded-log run (over LOG_OPERATORS=1000 operators): the
 #                      data dir against the live data, and the restart after kill -9; LOG_WRITES=0 skips it
-#   SKIP_READS=1 SKIP_WRITES=1 SKIP_IMPORT=1 SKIP_HISTORY=1 SKIP_UNKNOWN=1 to leave a part out
+#   AUDIT_ROUNDS=2     alternating rounds of GetCreditStatus with the access log off and on
+#   SKIP_READS=1 SKIP_WRITES=1 SKIP_IMPORT=1 SKIP_HISTORY=1 SKIP_UNKNOWN=1 SKIP_AUDIT=1 to leave a part out
 #   HISTORY_LONG=10000 violations of the long-history operator; UNKNOWN_N=100000 never-seen operators per round
 #   OUT=dir            where logs and summary.md go (default a fresh /tmp/wj-bench.*)
 set -euo pipefail
@@ -121,6 +122,15 @@ note ""
 note "$(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(dotnet --version) SDK; h2load -c $CLIENTS -m $STREAMS ($((CLIENTS * STREAMS)) streams), ${DURATION} s each after ${WARMUP} s warm-up"
 note ""
 
+declare -A rps p50 p99
+run() {
+  say "h2load $1"
+  local line
+  line=$(h2 "$@")
+  read -r rps[$1] p50[$1] p99[$1] <<<"$line"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
 data="$OUT/data"
 if [[ ${SKIP_READS:-} != 1 || ${SKIP_WRITES:-} != 1 || ${SKIP_IMPORT:-} != 1 || ${SKIP_HISTORY:-} != 1 ]]; then
   # shellcheck disable=SC2046
@@ -143,13 +153,6 @@ if [[ ${SKIP_READS:-} != 1 ]]; then
   status=/wangjian.credit.v1.CreditService/GetCreditStatus
   batch=/wangjian.credit.v1.CreditService/BatchGetCreditStatus
 
-  declare -A rps p50 p99
-  run() {
-    say "h2load $1"
-    local line
-    line=$(h2 "$@")
-    read -r rps[$1] p50[$1] p99[$1] <<<"$line"
-  }
   run bare-check "$bare" $check "$OUT/bodies/check-clean.bin"
   run bare-status "$bare" $status "$OUT/bodies/status.bin"
   run bare-batch "$bare" $batch "$OUT/bodies/batch.bin"
@@ -158,7 +161,6 @@ if [[ ${SKIP_READS:-} != 1 ]]; then
   run status "$real" $status "$OUT/bodies/status.bin" "$platform"
   run batch "$real" $batch "$OUT/bodies/batch.bin" "$platform"
 
-  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
   note "| call | req/s | p50 ms | p99 ms | × bare |"
   note "|---|---:|---:|---:|---:|"
   note "| bare CheckOperator (constant) | ${rps[bare-check]} | ${p50[bare-check]} | ${p99[bare-check]} | 1 |"
@@ -170,6 +172,40 @@ if [[ ${SKIP_READS:-} != 1 ]]; then
   note "| BatchGetCreditStatus of 100 | ${rps[batch]} | ${p50[batch]} | ${p99[batch]} | $(ratio "${rps[batch]}" "${rps[bare-batch]}") |"
   note ""
   stop "$pid"
+fi
+
+if [[ ${SKIP_AUDIT:-} != 1 ]]; then
+  # What the access log costs reads: GetCreditStatus on two servers alike but for Audit:Enabled, seeded the
+  # same, measured alternately (off, on) AUDIT_ROUNDS times so that drift of the shared machine hits both.
+  say "access log overhead"
+  declare -A audit_url audit_tokens audit_pid
+  for mode in on off; do
+    d="$OUT/audit-$mode"
+    flag=true
+    [[ $mode == off ]] && flag=false
+    # shellcheck disable=SC2046
+    start "audit-$mode" "$OUT/audit-$mode.log" "$server_dll" $(real_args "$d") --Audit:Enabled $flag
+    audit_url[$mode]=$url
+    audit_pid[$mode]=$pid
+    audit_tokens[$mode]="$d/dev-tokens.json"
+    loadgen seed --server "$url" --tokens "$d/dev-tokens.json" --histories 1000 >"$OUT/audit-seed-$mode.out"
+  done
+  [[ -f $OUT/bodies/status.bin ]] || loadgen bodies --out "$OUT/bodies" >&2
+  status=/wangjian.credit.v1.CreditService/GetCreditStatus
+  sum_on=0 sum_off=0
+  for round in $(seq "${AUDIT_ROUNDS:-2}"); do
+    for mode in off on; do
+      token=$(awk -v k='"platform"' -F'"' '$0 ~ k { print $4 }' "${audit_tokens[$mode]}")
+      run "status-audit-$mode-$round" "${audit_url[$mode]}" $status "$OUT/bodies/status.bin" "$token"
+      note "- GetCreditStatus, access log $mode, round $round: ${rps[status-audit-$mode-$round]} req/s, p50 ${p50[status-audit-$mode-$round]} ms, p99 ${p99[status-audit-$mode-$round]} ms"
+    done
+    sum_on=$(awk -v a="$sum_on" -v b="${rps[status-audit-on-$round]}" 'BEGIN { print a + b }')
+    sum_off=$(awk -v a="$sum_off" -v b="${rps[status-audit-off-$round]}" 'BEGIN { print a + b }')
+  done
+  note "- access log on / off, GetCreditStatus at $((CLIENTS * STREAMS)) streams (mean of ${AUDIT_ROUNDS:-2} rounds): $(ratio "$sum_on" "$sum_off")"
+  note ""
+  stop "${audit_pid[on]}"
+  stop "${audit_pid[off]}"
 fi
 
 if [[ ${SKIP_WRITES:-} != 1 ]]; then

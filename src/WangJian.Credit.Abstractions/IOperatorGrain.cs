@@ -17,14 +17,20 @@ public interface IOperatorGrain : IGrainWithStringKey
     /// <summary>The assessment now, or at a past instant recomputed from the history as known now.</summary>
     Task<Assessment> GetAssessmentAsync(DateTimeOffset? asOf);
 
-    /// <summary>Revokes a violation for all of time (overturned on review or in court).</summary>
-    Task<CommandOutcome> RevokeViolationAsync(string violationId, string reason, string by);
+    /// <summary>
+    /// Revokes a violation for all of time (overturned on review or in court). With an approval (four-eyes),
+    /// <paramref name="by"/> is the proposer; applying the same approval again changes nothing.
+    /// </summary>
+    Task<CommandOutcome> RevokeViolationAsync(string violationId, string reason, string by, SecondPerson? approval);
 
     /// <summary>Approves credit repair of one violation, effective at <paramref name="effectiveAt"/> (default now).</summary>
     Task<CommandOutcome> RepairViolationAsync(string violationId, DateTimeOffset? effectiveAt, string reason, string by);
 
-    /// <summary>Approves repair of the listing in force, effective at <paramref name="effectiveAt"/> (default now).</summary>
-    Task<CommandOutcome> RepairListingAsync(DateTimeOffset? effectiveAt, string reason, string by);
+    /// <summary>
+    /// Approves repair of the listing in force, effective at <paramref name="effectiveAt"/> (default now). With
+    /// an approval (four-eyes), <paramref name="by"/> is the proposer; the same approval applies once.
+    /// </summary>
+    Task<CommandOutcome> RepairListingAsync(DateTimeOffset? effectiveAt, string reason, string by, SecondPerson? approval);
 
     /// <summary>The assessment now with the version of the record it was computed from.</summary>
     Task<OperatorStatus> GetStatusAsync();

@@ -35,7 +35,7 @@ public sealed class GlobalOptions
 
     public Option<string?> As { get; } = new("--as")
     {
-        Description = "Which token of the token file: regulator, platform, admin, agency:NDRC, … (default: the command's usual role)",
+        Description = "Which token of the token file: regulator, regulator-2, platform, admin, operator, auditor, agency:NDRC, … (default: the command's usual role)",
         Recursive = true,
     };
 
@@ -76,6 +76,8 @@ public static class CliApp
         root.Subcommands.Add(BlacklistCommand.Create(Bind));
         root.Subcommands.Add(WatchCommand.Create(Bind));
         root.Subcommands.Add(HistoryCommand.Create(Bind));
+        root.Subcommands.Add(ApprovalsCommand.Create(Bind));
+        root.Subcommands.Add(AuditCommand.Create(Bind));
         return root;
     }
 

@@ -71,7 +71,7 @@ public static class Errors
                 error.WriteLine("  give a token: --token, WJCREDIT_TOKEN, or --token-file FILE --as ROLE");
                 break;
             case StatusCode.PermissionDenied:
-                error.WriteLine("  the token's role may not call this; pick another with --as (regulator, platform, admin, agency:CODE)");
+                error.WriteLine("  this principal may not do this (its role, scope or binding); pick another with --as (regulator, regulator-2, platform, admin, operator, auditor, agency:CODE)");
                 break;
             case StatusCode.Unavailable when e.Status.DebugException is { } cause:
                 error.WriteLine($"  {cause.GetBaseException().Message}");

@@ -3,8 +3,14 @@ using System.Text;
 
 namespace WangJian.Credit.Domain;
 
-/// <summary>A status change of a violation, kept forever with who decided it and when.</summary>
-public sealed record StatusChange(ViolationStatus To, DateTimeOffset At, string By, string Reason, DateTimeOffset RecordedAt);
+/// <summary>
+/// A status change of a violation, kept forever with who decided it and when; <see cref="Approval"/> names
+/// the second person when the change needed one (<see cref="By"/> is then the proposer).
+/// </summary>
+public sealed record StatusChange(ViolationStatus To, DateTimeOffset At, string By, string Reason, DateTimeOffset RecordedAt, SecondPerson? Approval = null);
+
+/// <summary>The approval under which a grave change was applied, and who approved it.</summary>
+public sealed record SecondPerson(string ApprovalId, string ApprovedBy, DateTimeOffset ApprovedAt);
 
 /// <summary>
 /// One administrative penalty decision against an operator (DOMAIN.md §3). Never deleted; its
@@ -79,7 +85,7 @@ public sealed record Violation(
 }
 
 /// <summary>An approved repair of the listing itself (DOMAIN.md §4.5), effective from <see cref="At"/>.</summary>
-public sealed record ListingRepair(DateTimeOffset At, string By, string Reason, DateTimeOffset RecordedAt);
+public sealed record ListingRepair(DateTimeOffset At, string By, string Reason, DateTimeOffset RecordedAt, SecondPerson? Approval = null);
 
 /// <summary>All we know of one operator: the input of the scorer.</summary>
 public sealed record OperatorHistory(string OperatorId, IReadOnlyList<Violation> Violations, IReadOnlyList<ListingRepair> ListingRepairs)

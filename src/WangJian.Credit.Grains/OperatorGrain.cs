@@ -115,12 +115,18 @@ public sealed class OperatorGrain(
         return assessment;
     }
 
-    public async Task<CommandOutcome> RevokeViolationAsync(string violationId, string reason, string by)
+    public async Task<CommandOutcome> RevokeViolationAsync(string violationId, string reason, string by, SecondPerson? approval)
     {
         await EnsureLoadedAsync();
         if (history.Find(violationId) is not { } v)
         {
             return CommandOutcome.Fail(CommandErrorKind.NotFound, $"operator {OperatorId} has no violation {violationId}");
+        }
+
+        if (approval is not null && v.Changes.Count > 0 && v.Changes[^1].Approval?.ApprovalId == approval.ApprovalId)
+        {
+            // The approval was applied before (a decision finished again after a crash): applied once.
+            return new CommandOutcome(v, Current(), null);
         }
 
         if (v.Status != ViolationStatus.Active)
@@ -129,7 +135,7 @@ public sealed class OperatorGrain(
         }
 
         var now = clock.UtcNow;
-        var change = new StatusChange(ViolationStatus.Revoked, now, by, reason, now);
+        var change = new StatusChange(ViolationStatus.Revoked, now, by, reason, now, approval);
         var assessment = await CommitAsync([new HistoryEntry(Status: new ViolationStatusChange(v.Id, change))], ChangeCause.Revoked);
         return new CommandOutcome(history.Find(v.Id), assessment, null);
     }
@@ -158,9 +164,15 @@ public sealed class OperatorGrain(
         return new CommandOutcome(history.Find(v.Id), assessment, null);
     }
 
-    public async Task<CommandOutcome> RepairListingAsync(DateTimeOffset? effectiveAt, string reason, string by)
+    public async Task<CommandOutcome> RepairListingAsync(DateTimeOffset? effectiveAt, string reason, string by, SecondPerson? approval)
     {
         await EnsureLoadedAsync();
+        if (approval is not null && history.ListingRepairs.Any(r => r.Approval?.ApprovalId == approval.ApprovalId))
+        {
+            // The approval was applied before (a decision finished again after a crash): applied once.
+            return new CommandOutcome(null, Current(), null);
+        }
+
         var now = clock.UtcNow;
         var at = effectiveAt ?? now;
         var check = RepairEligibility.CheckListingRepair(policy, history.Assess(scorer, policy, at));
@@ -169,7 +181,7 @@ public sealed class OperatorGrain(
             return CommandOutcome.Fail(CommandErrorKind.FailedPrecondition, check.Reason, check.Block == RepairBlock.TooEarly ? check.EarliestAt : null);
         }
 
-        var assessment = await CommitAsync([new HistoryEntry(ListingRepair: new ListingRepair(at, by, reason, now))], ChangeCause.Repaired);
+        var assessment = await CommitAsync([new HistoryEntry(ListingRepair: new ListingRepair(at, by, reason, now, approval))], ChangeCause.Repaired);
         return new CommandOutcome(null, assessment, null);
     }
 

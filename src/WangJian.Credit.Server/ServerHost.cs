@@ -14,6 +14,8 @@ using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
 using WangJian.Credit.Grains;
 using WangJian.Credit.Rules;
+using WangJian.Credit.Server.Approvals;
+using WangJian.Credit.Server.Audit;
 using WangJian.Credit.Server.Auth;
 using WangJian.Credit.Server.Grpc;
 using WangJian.Credit.Server.Options;
@@ -40,6 +42,38 @@ public static class ServerHost
         var silo = config.GetSection(OrleansOptions.Section).Get<OrleansOptions>() ?? new OrleansOptions();
         var policyOptions = config.GetSection(PolicyOptions.Section).Get<PolicyOptions>() ?? new PolicyOptions();
         var auth = config.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
+        if (!string.IsNullOrWhiteSpace(auth.PrincipalsFile))
+        {
+            // Watched: an edit applies to new calls within seconds (PrincipalReload).
+            var file = Path.GetFullPath(auth.PrincipalsFile);
+            if (!File.Exists(file))
+            {
+                throw new InvalidOperationException($"the principals file {file} does not exist (Auth:PrincipalsFile)");
+            }
+
+            builder.Configuration.AddJsonFile(file, optional: false, reloadOnChange: true);
+            auth = config.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
+        }
+
+        var audit = config.GetSection(AuditOptions.Section).Get<AuditOptions>() ?? new AuditOptions();
+        if (audit.RetainFor <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"the access log retention must be positive, got {audit.RetainFor} (Audit:RetainFor)");
+        }
+
+        var approvals = config.GetSection(ApprovalsOptions.Section).Get<ApprovalsOptions>() ?? new ApprovalsOptions();
+        // A list in JSON (["REVOKE"]) or one comma-separated string (REVOKE,LISTING_REPAIR); NONE or empty: one step.
+        var gated = config.GetSection($"{ApprovalsOptions.Section}:SecondPersonFor");
+        if (gated.Value is not null || gated.GetChildren().Any())
+        {
+            approvals.SecondPersonFor = gated.Value ?? string.Join(",", gated.GetChildren().Select(c => c.Value));
+        }
+
+        FourEyes.Parse(approvals.SecondPersonFor);
+        if (approvals.ExpireAfter <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException($"approvals must expire after a positive time, got {approvals.ExpireAfter} (Approvals:ExpireAfter)");
+        }
         var observability = config.GetSection(ObservabilityOptions.Section).Get<ObservabilityOptions>() ?? new ObservabilityOptions();
         var deliveryOptions = config.GetSection(DeliveryOptions.Section).Get<DeliveryOptions>() ?? new DeliveryOptions();
         OptionChecks.Validate(storage, silo, observability, deliveryOptions);
@@ -66,12 +100,14 @@ public static class ServerHost
         }
 
         var principals = auth.Principals.Count > 0
-            ? PrincipalRegistry.FromOptions(auth.Principals)
+            ? new PrincipalRegistry(PrincipalRegistry.FromOptions(auth.Principals))
             : storage.Embedded
                 ? DevTokens.LoadOrCreate(storage.DataDir, bootLog)
-                : throw new InvalidOperationException(
+                : auth.Jwt.Enabled
+                    ? new PrincipalRegistry([])
+                    : throw new InvalidOperationException(
                     "Auth:Principals is empty. With an external Redis (Storage:Redis) the server needs configured principals " +
-                    "(Name, Role, Agency, TokenSha256); development tokens are generated only for the embedded store.");
+                    "(Name, Role, Authorities, Agency, Uscc, TokenSha256) or single sign-on (Auth:Jwt); development tokens are generated only for the embedded store.");
 
         var siloPort = silo.SiloPort == 0 ? FreePort() : silo.SiloPort;
         var advertised = IPAddress.Parse(silo.AdvertisedIp);
@@ -193,6 +229,11 @@ public static class ServerHost
         services.AddSingleton(CreditClock.System);
         services.AddSingleton(principals);
         services.AddSingleton<CheckLog>();
+        services.AddSingleton(audit);
+        services.AddSingleton<AccessLog>();
+        services.AddSingleton(approvals);
+        services.AddSingleton<ApprovalStore>();
+        services.AddSingleton<FourEyes>();
         services.AddSingleton<RedisChangeLog>();
         services.AddSingleton<INoticeStore, RedisNoticeStore>();
         services.AddSingleton<IOperatorStore, RedisOperatorStore>();
@@ -213,6 +254,12 @@ public static class ServerHost
         // Callers are authenticated by BearerTokenMiddleware; ASP.NET Core's authorization checks the roles of
         // [Authorize] and GrpcAuthorizationResultHandler answers a refusal as a gRPC status.
         services.AddAuthorization();
+        services.AddSingleton(new JwtSignOn(auth.Jwt.Enabled));
+        if (auth.Jwt.Enabled)
+        {
+            JwtAuthentication.Add(services, auth.Jwt);
+        }
+
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, GrpcAuthorizationResultHandler>();
         services.AddGrpc(o =>
         {
@@ -230,17 +277,30 @@ public static class ServerHost
         });
 
         var app = builder.Build();
+        if (audit.Enabled)
+        {
+            app.UseMiddleware<AccessLogMiddleware>();
+        }
+
+        app.UseMiddleware<MessageValidationMiddleware>();
         app.UseMiddleware<BearerTokenMiddleware>();
         app.UseAuthorization();
-        app.UseMiddleware<MessageValidationMiddleware>();
+        app.Use(MessageValidationMiddleware.RejectInvalidAsync);
         app.MapGrpcService<RegulatorGrpcService>();
         app.MapGrpcService<CreditGrpcService>();
         app.MapGrpcService<AgencyGrpcService>();
+        app.MapGrpcService<AuditGrpcService>();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
         Observability.Map(app, observability);
 
+        if (auth.Principals.Count > 0)
+        {
+            PrincipalReload.Watch(config, principals, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("WangJian.Credit.Auth"));
+        }
+
         app.Lifetime.ApplicationStarted.Register(() => _ = ResumeDeliveryAsync(app.Services));
+        app.Lifetime.ApplicationStarted.Register(() => _ = ResumeApprovalsAsync(app.Services));
         app.Lifetime.ApplicationStopped.Register(() =>
         {
             redis.Dispose();
@@ -312,6 +372,31 @@ public static class ServerHost
             catch (Exception e)
             {
                 logger.LogWarning(e, "Resuming notice delivery failed; retrying");
+                await Task.Delay(TimeSpan.FromSeconds(2));
+            }
+        }
+    }
+
+    /// <summary>Finishes approvals decided before a crash but not known to be applied.</summary>
+    private static async Task ResumeApprovalsAsync(IServiceProvider services)
+    {
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("WangJian.Credit.Approvals");
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            try
+            {
+                await services.GetRequiredService<FourEyes>().ResumeAsync();
+                await services.GetRequiredService<DurableWrites>().WaitAsync();
+                return;
+            }
+            catch (RpcException e)
+            {
+                // The change can no longer be applied: the approval is FAILED with the reason.
+                logger.LogWarning("Finishing an approval failed: {Detail}", e.Status.Detail);
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Finishing approvals failed; retrying");
                 await Task.Delay(TimeSpan.FromSeconds(2));
             }
         }

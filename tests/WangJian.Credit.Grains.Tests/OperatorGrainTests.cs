@@ -118,14 +118,14 @@ public sealed class OperatorGrainTests(ClusterFixture fixture) : IClassFixture<C
         var grain = fixture.Grains.GetGrain<IOperatorGrain>(op);
         var recorded = await grain.RecordViolationAsync(TestData.Draft(op, Now.AddDays(-5)), "a");
 
-        var revoked = await grain.RevokeViolationAsync(recorded.Violation!.Id, "overturned in court", "judge-liaison");
+        var revoked = await grain.RevokeViolationAsync(recorded.Violation!.Id, "overturned in court", "judge-liaison", null);
 
         var change = Assert.Single(revoked.Violation!.Changes);
         Assert.Equal(ViolationStatus.Revoked, change.To);
         Assert.Equal("judge-liaison", change.By);
         Assert.Equal(Now, change.RecordedAt);
         Assert.Equal(100m, revoked.Assessment!.Score);
-        var again = await grain.RevokeViolationAsync(recorded.Violation.Id, "twice", "x");
+        var again = await grain.RevokeViolationAsync(recorded.Violation.Id, "twice", "x", null);
         Assert.Equal(CommandErrorKind.FailedPrecondition, again.Error!.Kind);
     }
 
@@ -138,7 +138,7 @@ public sealed class OperatorGrainTests(ClusterFixture fixture) : IClassFixture<C
         var recorded = await grain.RecordViolationsAsync(drafts, "a");
         Assert.Equal(40, fixture.Operators.EntryCount(op));
 
-        await grain.RevokeViolationAsync(recorded[7].Violation!.Id, "overturned", "b");
+        await grain.RevokeViolationAsync(recorded[7].Violation!.Id, "overturned", "b", null);
         Assert.Null((await grain.RepairViolationAsync(recorded[39].Violation!.Id, null, "repaired", "c")).Error);
 
         // Two status changes are two appended entries; nothing recorded before is written again.
@@ -175,7 +175,7 @@ public sealed class OperatorGrainTests(ClusterFixture fixture) : IClassFixture<C
         var recorded = await grain.RecordViolationAsync(TestData.Draft(op, decided), "a");
         Assert.Equal(85m, (await grain.GetAssessmentAsync(decided.AddDays(1))).Score);
 
-        await grain.RevokeViolationAsync(recorded.Violation!.Id, "overturned", "a");
+        await grain.RevokeViolationAsync(recorded.Violation!.Id, "overturned", "a", null);
 
         Assert.Equal(100m, (await grain.GetAssessmentAsync(decided.AddDays(1))).Score);
     }
@@ -199,7 +199,7 @@ public sealed class OperatorGrainTests(ClusterFixture fixture) : IClassFixture<C
     public async Task RepairListingAsync_NotListed_FailedPrecondition()
     {
         var op = TestData.FreshUscc();
-        var refused = await fixture.Grains.GetGrain<IOperatorGrain>(op).RepairListingAsync(null, "application", "a");
+        var refused = await fixture.Grains.GetGrain<IOperatorGrain>(op).RepairListingAsync(null, "application", "a", null);
         Assert.Equal(CommandErrorKind.FailedPrecondition, refused.Error!.Kind);
     }
 }

@@ -37,7 +37,7 @@ public sealed class PunishmentCaseTests(ClusterFixture fixture) : IClassFixture<
         Assert.Equal(fixture.Policy.Measures.Count, opened.Notices.Count);
         Assert.Equal(fixture.Policy.Measures.Select(m => (m.Agency, m.Code)).Order(), opened.Notices.Select(n => (n.Agency, n.MeasureCode)).Order());
 
-        await grain.RevokeViolationAsync(recorded.Violation!.Id, "overturned", "a");
+        await grain.RevokeViolationAsync(recorded.Violation!.Id, "overturned", "a", null);
 
         var lifted = Assert.Single(await grain.GetPunishmentCasesAsync());
         Assert.False(lifted.IsOpen);

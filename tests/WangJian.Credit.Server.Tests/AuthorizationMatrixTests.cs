@@ -14,29 +14,36 @@ public sealed class AuthorizationMatrixTests(ServerFixture server)
     private const string NoToken = "no-token";
     private const string WrongToken = "wrong-token";
 
-    private static readonly string[] Callers = [NoToken, WrongToken, "regulator", "platform", "admin", "agency:NDRC"];
+    private static readonly string[] Callers = [NoToken, WrongToken, "regulator", "platform", "admin", "agency:NDRC", "operator", "auditor"];
+
+    /// <summary>The dev operator principal's own USCC: the one credit status it may read.</summary>
+    private const string OwnUscc = Auth.DevTokens.DevOperatorUscc;
 
     /// <summary>RPC → the service's allowed callers and a valid minimal call.</summary>
     private static readonly Dictionary<string, (string[] Allowed, Func<CallInvoker, Task> Call)> Rpcs = new()
     {
-        ["RegulatorService/RecordViolation"] = (RegulatorRoles, c => new RegulatorService.RegulatorServiceClient(c).RecordViolationAsync(Requests.Violation(TestUscc.Fresh())).ResponseAsync),
-        ["RegulatorService/RevokeViolation"] = (RegulatorRoles, c => new RegulatorService.RegulatorServiceClient(c).RevokeViolationAsync(
+        ["RegulatorService/RecordViolation"] = (Writers, c => new RegulatorService.RegulatorServiceClient(c).RecordViolationAsync(Requests.Violation(TestUscc.Fresh())).ResponseAsync),
+        ["RegulatorService/RevokeViolation"] = (Writers, c => new RegulatorService.RegulatorServiceClient(c).RevokeViolationAsync(
             new RevokeViolationRequest { OperatorId = TestUscc.Fresh(), ViolationId = "v0000", Reason = "行政复议撤销" }).ResponseAsync),
-        ["RegulatorService/DecideRepair"] = (RegulatorRoles, c => new RegulatorService.RegulatorServiceClient(c).DecideRepairAsync(
+        ["RegulatorService/DecideRepair"] = (Writers, c => new RegulatorService.RegulatorServiceClient(c).DecideRepairAsync(
             new DecideRepairRequest { OperatorId = TestUscc.Fresh(), ViolationId = "v0000", Reason = "信用修复申请" }).ResponseAsync),
         ["RegulatorService/ListViolations"] = (RegulatorRoles, c => new RegulatorService.RegulatorServiceClient(c).ListViolationsAsync(
             new ListViolationsRequest { OperatorId = TestUscc.Fresh() }).ResponseAsync),
-        ["RegulatorService/ImportViolations"] = (RegulatorRoles, ImportNothingAsync),
-        ["RegulatorService/ListChecks"] = (RegulatorRoles, c => new RegulatorService.RegulatorServiceClient(c).ListChecksAsync(
+        ["RegulatorService/ImportViolations"] = (Writers, ImportNothingAsync),
+        ["RegulatorService/ListChecks"] = (["regulator", "admin", "auditor"], c => new RegulatorService.RegulatorServiceClient(c).ListChecksAsync(
             new ListChecksRequest { PageSize = 1 }).ResponseAsync),
-        ["RegulatorService/OpenPunishmentCase"] = (RegulatorRoles, c => new RegulatorService.RegulatorServiceClient(c).OpenPunishmentCaseAsync(
+        ["RegulatorService/OpenPunishmentCase"] = (Writers, c => new RegulatorService.RegulatorServiceClient(c).OpenPunishmentCaseAsync(
             new OpenPunishmentCaseRequest { OperatorId = TestUscc.Fresh(), Reason = "联合惩戒" }).ResponseAsync),
         ["RegulatorService/ListPunishmentCases"] = (RegulatorRoles, c => new RegulatorService.RegulatorServiceClient(c).ListPunishmentCasesAsync(
             new ListPunishmentCasesRequest { OperatorId = TestUscc.Fresh() }).ResponseAsync),
-        ["CreditService/GetCreditStatus"] = (CreditRoles, c => new CreditService.CreditServiceClient(c).GetCreditStatusAsync(
-            new GetCreditStatusRequest { OperatorId = TestUscc.Huawei }).ResponseAsync),
-        ["CreditService/BatchGetCreditStatus"] = (CreditRoles, c => new CreditService.CreditServiceClient(c).BatchGetCreditStatusAsync(
-            new BatchGetCreditStatusRequest { OperatorIds = { TestUscc.Huawei } }).ResponseAsync),
+        ["RegulatorService/ListApprovals"] = (RegulatorRoles, c => new RegulatorService.RegulatorServiceClient(c).ListApprovalsAsync(
+            new ListApprovalsRequest { PageSize = 1 }).ResponseAsync),
+        ["RegulatorService/DecideApproval"] = (RegulatorRoles, c => new RegulatorService.RegulatorServiceClient(c).DecideApprovalAsync(
+            new DecideApprovalRequest { ApprovalId = "apr_none", Decision = ApprovalDecision.Reject, Reason = "不予批准" }).ResponseAsync),
+        ["CreditService/GetCreditStatus"] = ([.. CreditRoles, "operator"], c => new CreditService.CreditServiceClient(c).GetCreditStatusAsync(
+            new GetCreditStatusRequest { OperatorId = OwnUscc }).ResponseAsync),
+        ["CreditService/BatchGetCreditStatus"] = ([.. CreditRoles, "operator"], c => new CreditService.CreditServiceClient(c).BatchGetCreditStatusAsync(
+            new BatchGetCreditStatusRequest { OperatorIds = { OwnUscc } }).ResponseAsync),
         ["CreditService/ListBlacklist"] = (CreditRoles, c => new CreditService.CreditServiceClient(c).ListBlacklistAsync(
             new ListBlacklistRequest { PageSize = 1 }).ResponseAsync),
         ["CreditService/WatchCreditChanges"] = (CreditRoles, WatchBrieflyAsync),
@@ -46,7 +53,13 @@ public sealed class AuthorizationMatrixTests(ServerFixture server)
             new ListNoticesRequest { PageSize = 1 }).ResponseAsync),
         ["AgencyService/AcknowledgeNotice"] = (["agency:NDRC"], c => new AgencyService.AgencyServiceClient(c).AcknowledgeNoticeAsync(
             new AcknowledgeNoticeRequest { NoticeId = "no-such-notice", ActionTaken = "已列入限制名单" }).ResponseAsync),
+        ["AuditService/ListAccessLog"] = (["auditor", "admin"], c => new AuditService.AuditServiceClient(c).ListAccessLogAsync(
+            new ListAccessLogRequest { PageSize = 1 }).ResponseAsync),
+        ["AuditService/ExportAccessLog"] = (["auditor", "admin"], ExportBrieflyAsync),
     };
+
+    /// <summary>Recording, revoking, repairing and opening cases: a regulator, not an admin.</summary>
+    private static string[] Writers => ["regulator"];
 
     private static string[] RegulatorRoles => ["regulator", "admin"];
 
@@ -69,7 +82,7 @@ public sealed class AuthorizationMatrixTests(ServerFixture server)
     [Fact]
     public void Matrix_CoversEveryRpcOfTheProtos()
     {
-        var declared = new[] { RegulatorService.Descriptor, CreditService.Descriptor, AgencyService.Descriptor }
+        var declared = new[] { RegulatorService.Descriptor, CreditService.Descriptor, AgencyService.Descriptor, AuditService.Descriptor }
             .SelectMany(s => s.Methods.Select(m => $"{s.Name}/{m.Name}"))
             .Order(StringComparer.Ordinal);
         Assert.Equal(declared, Rpcs.Keys.Order(StringComparer.Ordinal));
@@ -114,7 +127,7 @@ public sealed class AuthorizationMatrixTests(ServerFixture server)
             var accepted = rpc switch
             {
                 "CreditService/WatchCreditChanges" => new[] { StatusCode.OK, StatusCode.DeadlineExceeded },
-                "RegulatorService/RevokeViolation" or "RegulatorService/DecideRepair" or "AgencyService/AcknowledgeNotice" => [StatusCode.NotFound],
+                "RegulatorService/RevokeViolation" or "RegulatorService/DecideRepair" or "RegulatorService/DecideApproval" or "AgencyService/AcknowledgeNotice" => [StatusCode.NotFound],
                 "RegulatorService/OpenPunishmentCase" => [StatusCode.FailedPrecondition],
                 _ => [StatusCode.OK],
             };
@@ -138,6 +151,15 @@ public sealed class AuthorizationMatrixTests(ServerFixture server)
         }
 
         await call.ResponseAsync;
+    }
+
+    private static async Task ExportBrieflyAsync(CallInvoker invoker)
+    {
+        using var call = new AuditService.AuditServiceClient(invoker).ExportAccessLog(
+            new ExportAccessLogRequest { Filter = new AccessLogFilter { Principal = "nobody" } });
+        while (await call.ResponseStream.MoveNext(CancellationToken.None))
+        {
+        }
     }
 
     private static async Task WatchBrieflyAsync(CallInvoker invoker)

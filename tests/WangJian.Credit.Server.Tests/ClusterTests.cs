@@ -47,7 +47,8 @@ public sealed class ClusterTests(ITestOutputHelper output) : IAsyncLifetime
             "--Orleans:ClusterId", cluster,
             "--Observability:MetricsUrl", "",
             "--Auth:Principals:0:Name", "ops",
-            "--Auth:Principals:0:Role", "admin",
+            "--Auth:Principals:0:Role", "regulator",
+            "--Auth:Principals:0:Authorities:0", "*",
             "--Auth:Principals:0:TokenSha256", PrincipalRegistry.Hash(Token));
     }
 

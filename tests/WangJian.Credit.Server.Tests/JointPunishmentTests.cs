@@ -124,8 +124,12 @@ public sealed class JointPunishmentTests(ITestOutputHelper output) : IAsyncLifet
         Assert.Equal(19, theCase.Notices.Count);
         Assert.Contains(theCase.Notices, n => n.Notice.AgencyCode == "GACC" && n.Notice.Matters.Any(m => m.Matter == "AEO_CERTIFICATION" && m.Effect == CheckDecision.Prohibit));
 
-        // Revoke the violation behind the first listing: lifting notices follow.
-        await regulator.RevokeViolationAsync(new RevokeViolationRequest { OperatorId = ops[0], ViolationId = recorded[0].Violation.ViolationId, Reason = "行政复议撤销" });
+        // Revoke the violation behind the first listing (a second regulator approves it): lifting notices follow.
+        var proposed = await regulator.RevokeViolationAsync(new RevokeViolationRequest { OperatorId = ops[0], ViolationId = recorded[0].Violation.ViolationId, Reason = "行政复议撤销" });
+        await new RegulatorService.RegulatorServiceClient(As("regulator-2")).DecideApprovalAsync(new DecideApprovalRequest
+        {
+            ApprovalId = proposed.Approval.ApprovalId, Decision = ApprovalDecision.Approve, Reason = "复核同意",
+        });
         var afterCheck = await ndrc.CheckOperatorAsync(new CheckOperatorRequest { OperatorId = ops[0], Matter = "GOV_FUNDING" });
         Assert.Equal(CheckDecision.Allow, afterCheck.Decision);
 

@@ -35,7 +35,8 @@ public sealed class RedisPasswordTests : IAsyncLifetime
             "--Storage:Redis", $"{redis.ConnectionString},password={password}",
             "--Orleans:ClusterId", "pw-" + Guid.NewGuid().ToString("N")[..8],
             "--Auth:Principals:0:Name", "ops",
-            "--Auth:Principals:0:Role", "admin",
+            "--Auth:Principals:0:Role", "regulator",
+            "--Auth:Principals:0:Authorities:0", "*",
             "--Auth:Principals:0:TokenSha256", PrincipalRegistry.Hash(Token));
         var op = TestUscc.Fresh();
         var regulator = new RegulatorService.RegulatorServiceClient(server.WithToken(Token));

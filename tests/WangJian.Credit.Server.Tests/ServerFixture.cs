@@ -47,6 +47,9 @@ public sealed class ServerFixture : IAsyncLifetime
             "--Orleans:SiloPort", "0",
             "--Observability:MetricsUrl", "",
             "--Logging:LogLevel:Default", "Warning",
+            // One-step revocation and listing repair, so the tests of those changes stay direct; the
+            // second person of the default is tested on servers of their own (FourEyesTests).
+            "--Approvals:SecondPersonFor", "NONE",
         ]);
         await app.StartAsync();
         Address = app.Urls.First();

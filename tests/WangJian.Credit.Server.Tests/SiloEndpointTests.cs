@@ -37,7 +37,7 @@ public sealed class SiloEndpointTests(ITestOutputHelper output) : IAsyncLifetime
     private string[] OnRedis(int siloPort) =>
     [
         "--Storage:Redis", redis.ConnectionString, "--Orleans:ClusterId", cluster, "--Orleans:SiloPort", $"{siloPort}",
-        "--Auth:Principals:0:Name", "ops", "--Auth:Principals:0:Role", "admin", "--Auth:Principals:0:TokenSha256", PrincipalRegistry.Hash(Token),
+        "--Auth:Principals:0:Name", "ops", "--Auth:Principals:0:Role", "regulator", "--Auth:Principals:0:Authorities:0", "*", "--Auth:Principals:0:TokenSha256", PrincipalRegistry.Hash(Token),
     ];
 
     [Fact]

@@ -37,4 +37,50 @@ public sealed class StartupTests : IDisposable
             ["--Storage:DataDir", dir, "--Auth:Principals:0:Name", "x", "--Auth:Principals:0:Role", "agency", "--Auth:Principals:0:Agency", "FBI", "--Auth:Principals:0:TokenSha256", new string('a', 64)]));
         Assert.Contains("Auth:Principals:0", e.Message);
     }
+
+    [Theory]
+    [InlineData("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "SHA-256 of the empty string")]
+    [InlineData("not-hex", "64 hex digits")]
+    [InlineData("E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B85", "64 hex digits")]
+    public async Task Server_PrincipalWithEmptyOrMalformedTokenHash_ExitsWithCode2AndOneLine(string hash, string why)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[]
+        {
+            ServerProcess.ServerDll(), "--urls", "http://127.0.0.1:0", "--Storage:DataDir", dir, "--Orleans:SiloPort", "0", "--Observability:MetricsUrl=",
+            "--Auth:Principals:0:Name", "ok", "--Auth:Principals:0:Role", "platform", "--Auth:Principals:0:TokenSha256", new string('a', 64),
+            "--Auth:Principals:1:Name", "ops", "--Auth:Principals:1:Role", "admin", "--Auth:Principals:1:TokenSha256", hash,
+        })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+
+        Assert.Equal(2, process.ExitCode);
+        var line = Assert.Single((await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("wangjian-credit: cannot start: ", line);
+        Assert.Contains(why, line);
+        Assert.EndsWith("(Auth:Principals:1:TokenSha256)", line.TrimEnd());
+    }
+
+    [Theory]
+    [InlineData("regulator", null, "Authorities")]
+    [InlineData("regulator", "33**", "Authorities")]
+    [InlineData("platform", "*", "Authorities")]
+    [InlineData("operator", null, "Uscc")]
+    public async Task BuildAsync_PrincipalWithoutTheBindingOfItsRole_RefusesToStartNamingTheSetting(string role, string? authority, string setting)
+    {
+        string[] args = ["--Storage:DataDir", dir, "--Auth:Principals:0:Name", "x", "--Auth:Principals:0:Role", role, "--Auth:Principals:0:TokenSha256", new string('a', 64)];
+        if (authority is not null)
+        {
+            args = [.. args, "--Auth:Principals:0:Authorities:0", authority];
+        }
+
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => ServerHost.BuildAsync(args));
+        Assert.EndsWith($"(Auth:Principals:0:{setting})", e.Message);
+    }
 }

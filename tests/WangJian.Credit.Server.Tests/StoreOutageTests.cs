@@ -41,7 +41,8 @@ public sealed class StoreOutageTests(ITestOutputHelper output) : IAsyncLifetime
             "--Observability:MetricsUrl", "",
             "--Logging:LogLevel:Default", "Warning",
             "--Auth:Principals:0:Name", "ops",
-            "--Auth:Principals:0:Role", "admin",
+            "--Auth:Principals:0:Role", "regulator",
+            "--Auth:Principals:0:Authorities:0", "*",
             "--Auth:Principals:0:TokenSha256", PrincipalRegistry.Hash(Token),
         ]);
         await app.StartAsync();

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // A plain gRPC client for trying the API by hand: @grpc/grpc-js loading protos/, JSON in, JSON out.
 //   node tests/e2e-node/call.mjs <Service>/<Method> '<json request>' [--as ROLE] [--addr HOST:PORT] [--tokens FILE]
-// ROLE is a key of the dev-tokens file: regulator, platform, admin, agency:NDRC, ... (or set WJ_TOKEN).
+// ROLE is a key of the dev-tokens file: regulator, regulator-2, platform, admin, operator, auditor, agency:NDRC, ... (or set WJ_TOKEN).
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +24,7 @@ if (!target || !target.includes('/')) {
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const definition = protoLoader.loadSync(
-  ['wangjian/credit/v1/regulator.proto', 'wangjian/credit/v1/credit.proto', 'wangjian/credit/v1/agency.proto'],
+  ['wangjian/credit/v1/regulator.proto', 'wangjian/credit/v1/credit.proto', 'wangjian/credit/v1/agency.proto', 'wangjian/credit/v1/audit.proto'],
   { includeDirs: [path.join(repo, 'protos')], keepCase: true, enums: String, longs: String, defaults: false },
 );
 const v1 = grpc.loadPackageDefinition(definition).wangjian.credit.v1;

@@ -59,7 +59,7 @@ public static class HistoryCommand
                 + (v.IllegalGainsFen > 0 ? $"\ngains ¥{Names.Yuan(v.IllegalGainsFen)}" : string.Empty)
                 + (v.HeavierPenalty ? "\nheavier penalty" : string.Empty);
             var status = Names.Of(v.Status) + string.Concat(v.Changes.Select(c =>
-                $"\n→ {Names.Of(c.To)} {Times.Format(c.EffectiveTime)} by {c.ChangedBy}" + (c.Reason.Length > 0 ? $": {c.Reason}" : string.Empty)));
+                $"\n→ {Names.Of(c.To)} {Times.Format(c.EffectiveTime)} by {c.ChangedBy}" + (c.ApprovedBy.Length > 0 ? $", approved by {c.ApprovedBy}" : string.Empty) + (c.Reason.Length > 0 ? $": {c.Reason}" : string.Empty)));
             table.AddRow(
                 Markup.Escape(Times.FormatDate(v.DecidedAt)),
                 Markup.Escape($"{v.DecisionNumber}\n{v.AuthorityName} ({v.AuthorityCode})\n{v.ViolationId}"),

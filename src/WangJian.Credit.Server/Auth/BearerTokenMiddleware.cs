@@ -3,27 +3,49 @@ using Microsoft.Extensions.Primitives;
 namespace WangJian.Credit.Server.Auth;
 
 /// <summary>
-/// <c>authorization: Bearer &lt;token&gt;</c> → the request's user, with its name, role (and agency), before
-/// ASP.NET Core's authorization checks the roles of <c>[Authorize(Roles = ...)]</c>. A missing or unknown
-/// token leaves the user anonymous: authorization then answers UNAUTHENTICATED, and a known caller of the
-/// wrong role PERMISSION_DENIED (<see cref="GrpcAuthorizationResultHandler"/>).
+/// <c>authorization: Bearer &lt;token&gt;</c> → the request's user, with its name, role (and agency, USCC or
+/// authority scope), before ASP.NET Core's authorization checks the roles of <c>[Authorize(Roles = ...)]</c>.
+/// A missing or unknown token leaves the user anonymous: authorization then answers UNAUTHENTICATED, and a
+/// known caller of the wrong role PERMISSION_DENIED (<see cref="GrpcAuthorizationResultHandler"/>).
 /// </summary>
 /// <remarks>
-/// In place of an ASP.NET Core authentication scheme: that resolves and initializes a handler from the
-/// request's services and builds a new principal on every call, about 8 % of the CPU of a GetCreditStatus
-/// (profiled under h2load). The principals are fixed at start, so each token maps to one prebuilt
-/// ClaimsPrincipal (<see cref="PrincipalRegistry.Authenticate"/>).
+/// In place of an ASP.NET Core authentication scheme for static tokens: that resolves and initializes a
+/// handler from the request's services and builds a new principal on every call, about 8 % of the CPU of a
+/// GetCreditStatus (profiled under h2load). Each static token maps to one prebuilt ClaimsPrincipal
+/// (<see cref="PrincipalRegistry.Authenticate"/>). Only a token shaped like a JWT, with single sign-on
+/// configured, goes through the JwtBearer handler (<see cref="JwtAuthentication"/>).
 /// </remarks>
-public sealed class BearerTokenMiddleware(RequestDelegate next, PrincipalRegistry registry)
+public sealed class BearerTokenMiddleware(RequestDelegate next, PrincipalRegistry registry, JwtSignOn jwt)
 {
     public Task InvokeAsync(HttpContext context)
     {
-        if (TokenOf(context.Request.Headers.Authorization) is { } token && registry.Authenticate(token) is { } principal)
+        if (TokenOf(context.Request.Headers.Authorization) is not { Length: > 0 } token)
         {
-            context.User = principal;
+            return next(context);
         }
 
-        return next(context);
+        if (registry.Authenticate(token) is { } principal)
+        {
+            context.User = principal;
+            return next(context);
+        }
+
+        return jwt.Enabled && JwtAuthentication.LooksLikeJwt(token) ? SignOnAsync(context) : next(context);
+    }
+
+    private async Task SignOnAsync(HttpContext context)
+    {
+        var (user, failure) = await JwtAuthentication.AuthenticateAsync(context);
+        if (user is not null)
+        {
+            context.User = user;
+        }
+        else
+        {
+            context.Features.Set(new AuthenticationFailure(failure!));
+        }
+
+        await next(context);
     }
 
     /// <summary>The token of an <c>authorization: Bearer &lt;token&gt;</c> header; null when there is none.</summary>
@@ -33,3 +55,9 @@ public sealed class BearerTokenMiddleware(RequestDelegate next, PrincipalRegistr
         return value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? value["Bearer ".Length..].Trim() : null;
     }
 }
+
+/// <summary>Whether single sign-on (JWT bearer tokens) is configured.</summary>
+public sealed record JwtSignOn(bool Enabled);
+
+/// <summary>Why a presented JWT was refused, for the UNAUTHENTICATED answer.</summary>
+public sealed record AuthenticationFailure(string Reason);

@@ -21,7 +21,9 @@ public sealed class GrpcAuthorizationResultHandler : IAuthorizationMiddlewareRes
         return authorizeResult.Challenged
             ? WriteAsync(context, global::Grpc.Core.StatusCode.Unauthenticated, string.IsNullOrEmpty(context.Request.Headers.Authorization)
                 ? "missing credentials: send 'authorization: Bearer <token>'"
-                : "invalid credentials: the bearer token is not known")
+                : context.Features.Get<AuthenticationFailure>() is { } failure
+                    ? $"invalid credentials: {failure.Reason}"
+                    : "invalid credentials: the bearer token is not known")
             : WriteAsync(context, global::Grpc.Core.StatusCode.PermissionDenied, $"role '{context.User.FindFirstValue(ClaimTypes.Role)}' may not call {context.Request.Path}");
     }
 

@@ -6,91 +6,142 @@ using WangJian.Credit.Server.Options;
 
 namespace WangJian.Credit.Server.Auth;
 
-/// <summary>A configured caller, known by the SHA-256 of its token.</summary>
-public sealed record KnownPrincipal(string Name, string Role, string? Agency, byte[] TokenHash);
+/// <summary>
+/// A configured caller, known by the SHA-256 of its token. <paramref name="Agency"/> binds an agency,
+/// <paramref name="Uscc"/> an operator, <paramref name="Authorities"/> a regulator.
+/// </summary>
+public sealed record KnownPrincipal(string Name, string Role, string? Agency, byte[] TokenHash, AuthorityScope? Authorities = null, string? Uscc = null)
+{
+    /// <summary>The request's user: one immutable ClaimsPrincipal per configured caller, shared by its calls.</summary>
+    public ClaimsPrincipal ToClaims() => Principals.Create(Name, Role, Agency, Uscc, Authorities ?? AuthorityScope.None, PrincipalRegistry.AuthenticationType);
+}
 
 /// <summary>
 /// Resolves bearer tokens to principals. Only hashes are held; every configured hash is compared in
-/// constant time so neither the match nor its position leaks through timing.
+/// constant time so neither the match nor its position leaks through timing. The set can be replaced
+/// while the server runs (a reloaded principals file): a call sees the old set or the new one, whole.
 /// </summary>
 public sealed class PrincipalRegistry
 {
-    private const string AuthenticationType = "Bearer";
+    public const string AuthenticationType = "Bearer";
 
-    private readonly KnownPrincipal[] principals;
-    private readonly ClaimsPrincipal[] claims;
+    private static readonly string EmptyTokenHash = Hash(string.Empty);
 
-    public PrincipalRegistry(IEnumerable<KnownPrincipal> principals)
+    private volatile Snapshot current;
+
+    public PrincipalRegistry(IEnumerable<KnownPrincipal> principals) => current = new Snapshot(principals.ToArray());
+
+    public int Count => current.Principals.Length;
+
+    /// <summary>The caller's ClaimsPrincipal (name, role, agency, scope), or null for an unknown token.</summary>
+    public ClaimsPrincipal? Authenticate(string token)
     {
-        this.principals = principals.ToArray();
-        // One immutable ClaimsPrincipal per configured caller, shared by its requests (nothing adds claims).
-        claims = this.principals.Select(ToClaims).ToArray();
+        var snapshot = current;
+        return token.Length > 0 && snapshot.IndexOf(token) is var i and >= 0 ? snapshot.Claims[i] : null;
     }
 
-    public int Count => principals.Length;
-
-    /// <summary>The caller's ClaimsPrincipal (name, role, agency), or null for an unknown token.</summary>
-    public ClaimsPrincipal? Authenticate(string token) => IndexOf(token) is var i and >= 0 ? claims[i] : null;
-
-    private int IndexOf(string token)
-    {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(token));
-        var found = -1;
-        for (var i = 0; i < principals.Length; i++)
-        {
-            if (CryptographicOperations.FixedTimeEquals(hash, principals[i].TokenHash))
-            {
-                found = i;
-            }
-        }
-
-        return found;
-    }
+    /// <summary>Replaces every principal at once; calls already authenticated keep the principal they had.</summary>
+    public void Replace(IEnumerable<KnownPrincipal> principals) => current = new Snapshot(principals.ToArray());
 
     public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
-    /// <summary>Validates configured principals; a mistake stops the server with a message naming the entry.</summary>
-    public static PrincipalRegistry FromOptions(IReadOnlyList<PrincipalOptions> options)
+    /// <summary>
+    /// Validates configured principals; a mistake throws with the entry and the setting, e.g.
+    /// <c>… (Auth:Principals:2:TokenSha256)</c>, which stops the server at start.
+    /// </summary>
+    public static IReadOnlyList<KnownPrincipal> FromOptions(IReadOnlyList<PrincipalOptions> options)
     {
         var list = new List<KnownPrincipal>();
         for (var i = 0; i < options.Count; i++)
         {
             var p = options[i];
-            var where = $"Auth:Principals:{i} ({p.Name})";
+            string Where(string field) => $"(Auth:Principals:{i}:{field})";
+            var who = string.IsNullOrWhiteSpace(p.Name) ? $"principal {i}" : $"principal '{p.Name}'";
             if (string.IsNullOrWhiteSpace(p.Name))
             {
-                throw new InvalidOperationException($"{where}: Name is required");
+                throw new InvalidOperationException($"{who}: Name is required {Where("Name")}");
             }
 
             if (!Roles.All.Contains(p.Role))
             {
-                throw new InvalidOperationException($"{where}: Role '{p.Role}' is not one of {string.Join(", ", Roles.All)}");
+                throw new InvalidOperationException($"{who}: Role '{p.Role}' is not one of {string.Join(", ", Roles.All)} {Where("Role")}");
             }
 
             if (p.Role == Roles.Agency && !Agencies.IsKnown(p.Agency))
             {
-                throw new InvalidOperationException($"{where}: an agency principal needs Agency, one of {string.Join(", ", Agencies.All)}");
+                throw new InvalidOperationException($"{who}: an agency principal needs Agency, one of {string.Join(", ", Agencies.All)} {Where("Agency")}");
             }
 
-            if (p.TokenSha256.Length != 64 || !p.TokenSha256.All(Uri.IsHexDigit))
+            string? uscc = null;
+            if (p.Role == Roles.Operator)
             {
-                throw new InvalidOperationException($"{where}: TokenSha256 must be the 64 hex digits of the token's SHA-256");
+                if (!Domain.Uscc.TryParse(p.Uscc ?? string.Empty, out var code, out var usccError))
+                {
+                    throw new InvalidOperationException($"{who}: an operator principal needs its own USCC: {usccError} {Where("Uscc")}");
+                }
+
+                uscc = code.Value;
             }
 
-            list.Add(new KnownPrincipal(p.Name, p.Role, p.Role == Roles.Agency ? p.Agency : null, Convert.FromHexString(p.TokenSha256)));
+            var scope = AuthorityScope.TryParse(p.Authorities, out var scopeError);
+            if (scope is null)
+            {
+                throw new InvalidOperationException($"{who}: Authorities: {scopeError} {Where("Authorities")}");
+            }
+
+            if (p.Role == Roles.Regulator && scope.IsEmpty)
+            {
+                throw new InvalidOperationException(
+                    $"{who}: a regulator needs Authorities, the authority codes (330100-SAMR) or prefixes (33*, * for all) it acts for {Where("Authorities")}");
+            }
+
+            if (p.Role != Roles.Regulator && !scope.IsEmpty)
+            {
+                throw new InvalidOperationException($"{who}: only a regulator has Authorities, not a(n) {p.Role} {Where("Authorities")}");
+            }
+
+            var hash = p.TokenSha256.Trim().ToLowerInvariant();
+            if (hash.Length != 64 || !hash.All(Uri.IsHexDigit))
+            {
+                throw new InvalidOperationException($"{who}: TokenSha256 must be the 64 hex digits of the token's SHA-256 {Where("TokenSha256")}");
+            }
+
+            if (hash == EmptyTokenHash)
+            {
+                throw new InvalidOperationException($"{who}: TokenSha256 is the SHA-256 of the empty string, which no caller may use as a token {Where("TokenSha256")}");
+            }
+
+            list.Add(new KnownPrincipal(p.Name, p.Role, p.Role == Roles.Agency ? p.Agency : null, Convert.FromHexString(hash), scope, uscc));
         }
 
-        return new PrincipalRegistry(list);
+        return list;
     }
 
-    private static ClaimsPrincipal ToClaims(KnownPrincipal principal)
+    private sealed class Snapshot
     {
-        List<Claim> list = [new(ClaimTypes.Name, principal.Name), new(ClaimTypes.Role, principal.Role)];
-        if (principal.Agency is not null)
+        public Snapshot(KnownPrincipal[] principals)
         {
-            list.Add(new Claim(Roles.AgencyClaim, principal.Agency));
+            Principals = principals;
+            Claims = principals.Select(p => p.ToClaims()).ToArray();
         }
 
-        return new ClaimsPrincipal(new ClaimsIdentity(list, AuthenticationType));
+        public KnownPrincipal[] Principals { get; }
+
+        public ClaimsPrincipal[] Claims { get; }
+
+        public int IndexOf(string token)
+        {
+            var hash = SHA256.HashData(Encoding.UTF8.GetBytes(token));
+            var found = -1;
+            for (var i = 0; i < Principals.Length; i++)
+            {
+                if (CryptographicOperations.FixedTimeEquals(hash, Principals[i].TokenHash))
+                {
+                    found = i;
+                }
+            }
+
+            return found;
+        }
     }
 }

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text;
 using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
 using WangJian.Credit.Domain;
+using WangJian.Credit.Server.Auth;
 using WangJian.Credit.V1;
 
 namespace WangJian.Credit.Server.Grpc;
@@ -12,6 +14,7 @@ public sealed partial class CreditGrpcService
     private const int FeedBatch = 256;
     private static readonly TimeSpan FeedPoll = TimeSpan.FromSeconds(1);
 
+    [Authorize(Roles = Roles.CreditFeeds)]
     public override async Task<ListBlacklistResponse> ListBlacklist(ListBlacklistRequest request, ServerCallContext context)
     {
         var errors = new List<Domain.FieldViolation>();
@@ -41,6 +44,7 @@ public sealed partial class CreditGrpcService
         return response;
     }
 
+    [Authorize(Roles = Roles.CreditFeeds)]
     public override async Task WatchCreditChanges(WatchCreditChangesRequest request, IServerStreamWriter<WatchCreditChangesResponse> responseStream, ServerCallContext context)
     {
         var errors = new List<Domain.FieldViolation>();

@@ -8,7 +8,7 @@ using WangJian.Credit.V1;
 
 namespace WangJian.Credit.Server.Grpc;
 
-/// <summary>Seller credit for platforms: one operator or a batch, now or at a past instant.</summary>
+/// <summary>Seller credit for platforms: one operator or a batch, now or at a past instant; an operator principal reads only its own.</summary>
 [Authorize(Roles = Roles.CreditService)]
 public sealed partial class CreditGrpcService(IGrainFactory grains, CreditPolicy policy, TimeProvider time, RedisChangeLog changes, ChangeNotifier notifier) : CreditService.CreditServiceBase
 {
@@ -20,6 +20,7 @@ public sealed partial class CreditGrpcService(IGrainFactory grains, CreditPolicy
         var op = RequestFields.Operator(request.OperatorId, "operator_id", errors);
         var asOf = RequestFields.PastInstant(request.AsOf, "as_of", time.GetUtcNow(), errors);
         RequestFields.ThrowIfAny(errors);
+        Caller.RequireOwnOperator(context, [op]);
 
         var assessment = await grains.Operator(op).GetAssessmentAsync(asOf);
         return new GetCreditStatusResponse { Status = ProtoMapper.ToProto(assessment, policy) };
@@ -45,6 +46,7 @@ public sealed partial class CreditGrpcService(IGrainFactory grains, CreditPolicy
         }
 
         RequestFields.ThrowIfAny(errors);
+        Caller.RequireOwnOperator(context, ids);
         var assessments = await Task.WhenAll(ids.Select(id => grains.Operator(id).GetAssessmentAsync(asOf)));
         var response = new BatchGetCreditStatusResponse();
         response.Statuses.AddRange(assessments.Select(a => ProtoMapper.ToProto(a, policy)));

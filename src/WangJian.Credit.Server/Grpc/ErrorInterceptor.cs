@@ -12,8 +12,9 @@ namespace WangJian.Credit.Server.Grpc;
 /// Maps exceptions to gRPC status codes in one place, so services stay thin: domain validation is
 /// INVALID_ARGUMENT, a store or cluster member that cannot answer is UNAVAILABLE (retryable) saying which,
 /// and only a real defect is INTERNAL. A unary call that has no answer within <c>Storage:OperationTimeoutMs</c>
-/// (a frozen store: every store command waits for its own timeout, and a call makes several) is answered
-/// UNAVAILABLE then; its work may still finish, which a retry of an idempotent write finds.
+/// while the store does not answer a short PING either (a frozen store: every store command waits for its
+/// own timeout, and a call makes several) is answered UNAVAILABLE then; its work may still finish, which a
+/// retry of an idempotent write finds.
 /// </summary>
 public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger, StorageOptions storage, IConnectionMultiplexer redis) : Interceptor
 {
@@ -24,17 +25,24 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger, StorageOp
     {
         try
         {
-            return await continuation(request, context).WaitAsync(callTimeout, context.CancellationToken);
-        }
-        catch (TimeoutException) when (!context.CancellationToken.IsCancellationRequested)
-        {
-            throw await NoAnswerInTimeAsync(context);
+            var call = continuation(request, context);
+            if (await Task.WhenAny(call, Task.Delay(callTimeout, context.CancellationToken)) != call
+                && !context.CancellationToken.IsCancellationRequested
+                && !await StoreAnswersAsync())
+            {
+                // Slow because the store does not answer: say so now. A call that is only queued (many calls
+                // on one operator, a busy machine) while the store answers goes on to its answer.
+                throw StoreNotAnswering(context);
+            }
+
+            return await call;
         }
         catch (Exception e) when (Map(e, context) is { } mapped)
         {
             throw mapped;
         }
     }
+
     public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
         IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
     {
@@ -88,14 +96,13 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger, StorageOp
         return new RpcException(new global::Grpc.Core.Status(StatusCode.Internal, "internal error; it has been logged"));
     }
 
-    private async Task<RpcException> NoAnswerInTimeAsync(ServerCallContext context)
+    private async Task<bool> StoreAnswersAsync() =>
+        redis.IsConnected
+        && await redis.GetDatabase().PingAsync().WaitAsync(StoreHealthCheck.ProbeTimeout).ContinueWith(t => t.IsCompletedSuccessfully, TaskScheduler.Default);
+
+    private RpcException StoreNotAnswering(ServerCallContext context)
     {
-        // Say whose fault it is: a store that does not answer a short PING either, or something in the cluster.
-        var storeAnswers = redis.IsConnected
-            && await redis.GetDatabase().PingAsync().WaitAsync(StoreHealthCheck.ProbeTimeout).ContinueWith(t => t.IsCompletedSuccessfully, TaskScheduler.Default);
-        var reason = storeAnswers
-            ? $"the call did not complete within {callTimeout.TotalMilliseconds:F0} ms (the operator's grain did not answer; the store does)"
-            : $"the credit store did not answer within {callTimeout.TotalMilliseconds:F0} ms";
+        var reason = $"the credit store did not answer within {callTimeout.TotalMilliseconds:F0} ms";
         logger.LogWarning("{Method}: {Reason}", context.Method, reason);
         return GrpcErrors.Unavailable(reason + "; retry later");
     }

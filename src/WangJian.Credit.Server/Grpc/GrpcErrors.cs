@@ -53,6 +53,23 @@ public static class GrpcErrors
 
     public static RpcException PermissionDenied(string message) => Build(global::Grpc.Core.StatusCode.PermissionDenied, message);
 
+    public static RpcException NotFound(string message) => Build(global::Grpc.Core.StatusCode.NotFound, message);
+
+    /// <summary>The canonical gRPC code name (ALREADY_EXISTS), as other languages print it.</summary>
+    public static string CodeName(global::Grpc.Core.StatusCode code) => code switch
+    {
+        global::Grpc.Core.StatusCode.OK => "OK",
+        global::Grpc.Core.StatusCode.InvalidArgument => "INVALID_ARGUMENT",
+        global::Grpc.Core.StatusCode.AlreadyExists => "ALREADY_EXISTS",
+        global::Grpc.Core.StatusCode.NotFound => "NOT_FOUND",
+        global::Grpc.Core.StatusCode.FailedPrecondition => "FAILED_PRECONDITION",
+        global::Grpc.Core.StatusCode.PermissionDenied => "PERMISSION_DENIED",
+        global::Grpc.Core.StatusCode.Unauthenticated => "UNAUTHENTICATED",
+        global::Grpc.Core.StatusCode.Unavailable => "UNAVAILABLE",
+        global::Grpc.Core.StatusCode.DeadlineExceeded => "DEADLINE_EXCEEDED",
+        _ => string.Concat(code.ToString().Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + c : c.ToString())).ToUpperInvariant(),
+    };
+
     private static RpcException Build(global::Grpc.Core.StatusCode code, string message, params Any[] details)
     {
         var status = new Google.Rpc.Status { Code = (int)code, Message = message };

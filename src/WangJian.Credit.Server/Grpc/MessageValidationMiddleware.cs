@@ -12,13 +12,22 @@ namespace WangJian.Credit.Server.Grpc;
 /// Checks that the body of a unary call is one whole, well-formed protobuf message of the method's
 /// request type before grpc-dotnet sees it. grpc-dotnet answers a message it cannot parse, or a
 /// truncated frame, with UNKNOWN; a client that sent bad bytes deserves INVALID_ARGUMENT and a reason.
-/// Runs after authorization, so a bad token is still UNAUTHENTICATED whatever the body.
+/// Reads the message before authentication, to note the operators it names for the access log (a refused
+/// call names them too), but answers a bad one only after authorization (<see cref="RejectInvalidAsync"/>),
+/// so a bad token is still UNAUTHENTICATED whatever the body.
 /// Client-streaming calls are checked message by message in <see cref="ErrorInterceptor"/>.
 /// </summary>
 public sealed class MessageValidationMiddleware(RequestDelegate next)
 {
     private const int MaxMessage = 4 * 1024 * 1024;
     private static readonly Dictionary<string, MessageDescriptor> UnaryRequests = BuildMap();
+
+    /// <summary>
+    /// After authorization: answers a call whose message was found bad. (Mapped with <c>app.Use</c> right
+    /// after <c>UseAuthorization</c>.)
+    /// </summary>
+    public static Task RejectInvalidAsync(HttpContext context, RequestDelegate next) =>
+        context.Features.Get<InvalidMessage>() is { } invalid ? RejectAsync(context, invalid.Code, invalid.Problem) : next(context);
 
     public async Task InvokeAsync(HttpContext context)
     {
@@ -45,7 +54,8 @@ public sealed class MessageValidationMiddleware(RequestDelegate next)
             reader.AdvanceTo(read.Buffer.End);
             if (body.WrittenCount > MaxMessage + 5)
             {
-                await RejectAsync(context, global::Grpc.Core.StatusCode.ResourceExhausted, $"message larger than the {MaxMessage}-byte limit");
+                context.Features.Set(new InvalidMessage(global::Grpc.Core.StatusCode.ResourceExhausted, $"message larger than the {MaxMessage}-byte limit"));
+                await next(context);
                 return;
             }
 
@@ -56,20 +66,45 @@ public sealed class MessageValidationMiddleware(RequestDelegate next)
         }
 
         var bytes = body.WrittenMemory;
-        var problem = Check(new ReadOnlySequence<byte>(bytes), descriptor, context.Request.Headers["grpc-encoding"].ToString());
+        var problem = Check(new ReadOnlySequence<byte>(bytes), descriptor, context.Request.Headers["grpc-encoding"].ToString(), out var message);
         if (problem is not null)
         {
-            await RejectAsync(context, global::Grpc.Core.StatusCode.InvalidArgument, problem);
-            return;
+            context.Features.Set(new InvalidMessage(global::Grpc.Core.StatusCode.InvalidArgument, problem));
+        }
+        else if (message is not null && context.Features.Get<Audit.AccessFeature>() is { } access)
+        {
+            NoteOperators(message, access);
         }
 
         context.Features.Set<IRequestBodyPipeFeature>(new BufferedBody(PipeReader.Create(new ReadOnlySequence<byte>(bytes))));
         await next(context);
     }
 
-    /// <summary>Null when the body is one complete message of the type; else what is wrong with it.</summary>
-    internal static string? Check(ReadOnlySequence<byte> body, MessageDescriptor descriptor, string encoding)
+    /// <summary>The request's <c>operator_id</c> and every one of its <c>operator_ids</c>, as sent (trimmed).</summary>
+    private static void NoteOperators(IMessage message, Audit.AccessFeature access)
     {
+        var descriptor = message.Descriptor;
+        if (descriptor.FindFieldByName("operator_id") is { FieldType: FieldType.String, IsRepeated: false } one)
+        {
+            access.Concerns(((string)one.Accessor.GetValue(message)).Trim());
+        }
+
+        if (descriptor.FindFieldByName("operator_ids") is { FieldType: FieldType.String, IsRepeated: true } many)
+        {
+            foreach (var id in (IEnumerable<string>)many.Accessor.GetValue(message))
+            {
+                access.Concerns(id.Trim());
+            }
+        }
+    }
+
+    /// <summary>
+    /// Null when the body is one complete message of the type (then <paramref name="message"/> is it, unless
+    /// compressed); else what is wrong with it.
+    /// </summary>
+    internal static string? Check(ReadOnlySequence<byte> body, MessageDescriptor descriptor, string encoding, out IMessage? message)
+    {
+        message = null;
         if (body.Length < 5)
         {
             return $"truncated gRPC frame: {body.Length} bytes, a frame has a 5-byte header";
@@ -107,7 +142,7 @@ public sealed class MessageValidationMiddleware(RequestDelegate next)
 
         try
         {
-            descriptor.Parser.ParseFrom(body.Slice(5, length));
+            message = descriptor.Parser.ParseFrom(body.Slice(5, length));
             return null;
         }
         catch (InvalidProtocolBufferException e)
@@ -132,7 +167,7 @@ public sealed class MessageValidationMiddleware(RequestDelegate next)
     private static Dictionary<string, MessageDescriptor> BuildMap()
     {
         var map = new Dictionary<string, MessageDescriptor>(StringComparer.Ordinal);
-        foreach (var file in new[] { V1.RegulatorReflection.Descriptor, V1.CreditReflection.Descriptor, V1.AgencyReflection.Descriptor })
+        foreach (var file in new[] { V1.RegulatorReflection.Descriptor, V1.CreditReflection.Descriptor, V1.AgencyReflection.Descriptor, V1.AuditReflection.Descriptor })
         {
             foreach (var service in file.Services)
             {
@@ -146,6 +181,9 @@ public sealed class MessageValidationMiddleware(RequestDelegate next)
         return map;
     }
 }
+
+/// <summary>A unary message found bad before authentication, answered after authorization.</summary>
+internal sealed record InvalidMessage(global::Grpc.Core.StatusCode Code, string Problem);
 
 /// <summary>The request body as already read and checked, for grpc-dotnet to read again.</summary>
 internal sealed class BufferedBody(PipeReader reader) : IRequestBodyPipeFeature

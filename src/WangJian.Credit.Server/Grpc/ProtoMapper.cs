@@ -135,9 +135,21 @@ public static class ProtoMapper
             ChangedBy = c.By,
             Reason = c.Reason,
             RecordTime = ToTimestamp(c.RecordedAt),
+            ApprovedBy = c.Approval?.ApprovedBy ?? string.Empty,
+            ApprovalId = c.Approval?.ApprovalId ?? string.Empty,
         }));
         return p;
     }
+
+    public static Proto.ListingRepairRecord ToProto(ListingRepair r) => new()
+    {
+        EffectiveTime = ToTimestamp(r.At),
+        RepairedBy = r.By,
+        Reason = r.Reason,
+        RecordTime = ToTimestamp(r.RecordedAt),
+        ApprovedBy = r.Approval?.ApprovedBy ?? string.Empty,
+        ApprovalId = r.Approval?.ApprovalId ?? string.Empty,
+    };
 
     public static CreditStatus ToProto(Assessment a, CreditPolicy policy)
     {

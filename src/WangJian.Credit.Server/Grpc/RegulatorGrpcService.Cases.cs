@@ -1,6 +1,8 @@
 using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
 using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
+using WangJian.Credit.Server.Auth;
 using WangJian.Credit.V1;
 
 namespace WangJian.Credit.Server.Grpc;
@@ -8,6 +10,8 @@ namespace WangJian.Credit.Server.Grpc;
 /// <summary>Joint-punishment cases for regulators: open one by hand, and follow each notice to its agency.</summary>
 public sealed partial class RegulatorGrpcService
 {
+    /// <summary>Only a regulator whose scope covers every violation behind the listing opens its case.</summary>
+    [Authorize(Roles = Roles.RegulatorWrites)]
     public override async Task<OpenPunishmentCaseResponse> OpenPunishmentCase(OpenPunishmentCaseRequest request, ServerCallContext context)
     {
         var errors = new List<Domain.FieldViolation>();
@@ -15,7 +19,9 @@ public sealed partial class RegulatorGrpcService
         RequestFields.Required(request.Reason, "reason", MaxReasonLength, errors);
         RequestFields.ThrowIfAny(errors);
 
-        var outcome = await grains.Operator(op).OpenPunishmentCaseAsync(Caller.Name(context), request.Reason.Trim());
+        var grain = grains.Operator(op);
+        await ListingInScopeAsync(grain, null, "opening the punishment case of " + op, context);
+        var outcome = await grain.OpenPunishmentCaseAsync(Caller.Name(context), request.Reason.Trim());
         await durable.WaitAsync();
         if (outcome.Error is { } error)
         {
@@ -26,6 +32,7 @@ public sealed partial class RegulatorGrpcService
         return new OpenPunishmentCaseResponse { Case = NoticeMapper.ToProto(outcome.Case!, stored), Created = outcome.Created };
     }
 
+    [Authorize(Roles = Roles.RegulatorReads)]
     public override async Task<ListPunishmentCasesResponse> ListPunishmentCases(ListPunishmentCasesRequest request, ServerCallContext context)
     {
         var errors = new List<Domain.FieldViolation>();

@@ -1,7 +1,8 @@
-using System.Globalization;
 using System.Text;
 using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
 using WangJian.Credit.Domain;
+using WangJian.Credit.Server.Auth;
 using WangJian.Credit.Server.Storage;
 using WangJian.Credit.V1;
 
@@ -12,6 +13,7 @@ public sealed partial class RegulatorGrpcService
     private const string CheckTokenKind = "c1";
 
     /// <summary>The check audit log, newest first, keyed pages (a check added while paging shifts nothing).</summary>
+    [Authorize(Roles = Roles.CheckLog)]
     public override async Task<ListChecksResponse> ListChecks(ListChecksRequest request, ServerCallContext context)
     {
         var errors = new List<Domain.FieldViolation>();
@@ -65,26 +67,8 @@ public sealed partial class RegulatorGrpcService
         return record;
     }
 
-    private static string EncodeCheckToken(CheckPosition p) =>
-        PageTokens.Wrap(CheckTokenKind, $"{p.Score.ToString("R", CultureInfo.InvariantCulture)}:{p.CheckId}");
+    private static string EncodeCheckToken(IndexPosition p) => PageTokens.Wrap(CheckTokenKind, p.Encode());
 
-    private static CheckPosition? DecodeCheckToken(string token, List<Domain.FieldViolation> errors)
-    {
-        if (string.IsNullOrEmpty(token))
-        {
-            return null;
-        }
-
-        var parts = PageTokens.Unwrap(token, CheckTokenKind)?.Split(':', 2);
-        if (parts is [var s, var checkId]
-            && checkId.Length > 0
-            && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var score)
-            && double.IsFinite(score))
-        {
-            return new CheckPosition(score, checkId);
-        }
-
-        errors.Add(new("page_token", PageTokens.Invalid));
-        return null;
-    }
+    private static IndexPosition? DecodeCheckToken(string token, List<Domain.FieldViolation> errors) =>
+        PageTokens.DecodePosition(token, CheckTokenKind, errors);
 }

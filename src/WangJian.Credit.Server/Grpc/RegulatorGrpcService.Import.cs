@@ -1,6 +1,9 @@
 using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
 using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
+using WangJian.Credit.Server.Audit;
+using WangJian.Credit.Server.Auth;
 using WangJian.Credit.V1;
 
 namespace WangJian.Credit.Server.Grpc;
@@ -29,9 +32,12 @@ public sealed partial class RegulatorGrpcService
     /// the results are tallied in row order. A bad row is reported and skipped; a store failure ends the
     /// call with UNAVAILABLE once the groups in flight have finished, and what was recorded stays recorded.
     /// </summary>
+    [Authorize(Roles = Roles.RegulatorWrites)]
     public override async Task<ImportViolationsResponse> ImportViolations(IAsyncStreamReader<ImportViolationsRequest> requestStream, ServerCallContext context)
     {
         var by = Caller.Name(context);
+        var scope = Caller.Scope(context);
+        var access = AccessFeature.Of(context);
         var response = new ImportViolationsResponse();
         var chunk = new List<(ViolationDraft? Draft, RowResult? Rejection)>(ImportChunk);
         long received = 0;
@@ -44,7 +50,13 @@ public sealed partial class RegulatorGrpcService
             while (await requestStream.MoveNext(context.CancellationToken))
             {
                 received++;
-                chunk.Add(ValidateRow(requestStream.Current));
+                var row = ValidateRow(requestStream.Current, scope, by);
+                if (row.Draft is { } valid)
+                {
+                    access?.Concerns(valid.OperatorId);
+                }
+
+                chunk.Add(row);
                 if (chunk.Count == ImportChunk)
                 {
                     await recording;
@@ -138,8 +150,11 @@ public sealed partial class RegulatorGrpcService
         }
     }
 
-    /// <summary>The same validation as RecordViolation; a missing row body is a rejected row too.</summary>
-    private (ViolationDraft? Draft, RowResult? Rejection) ValidateRow(ImportViolationsRequest row)
+    /// <summary>
+    /// The same validation as RecordViolation, then the caller's scope; a missing row body is a rejected row
+    /// too, and a row of an authority outside the scope is rejected as PERMISSION_DENIED.
+    /// </summary>
+    private (ViolationDraft? Draft, RowResult? Rejection) ValidateRow(ImportViolationsRequest row, AuthorityScope scope, string by)
     {
         if (row.Violation is null)
         {
@@ -150,7 +165,14 @@ public sealed partial class RegulatorGrpcService
         var draft = ProtoMapper.ToDraft(row.Violation, errors);
         var (valid, validationErrors) = draft.Validate(policy, time.GetUtcNow());
         errors.AddRange(validationErrors);
-        return errors.Count > 0 || valid is null ? (null, RowResult.Invalid(errors)) : (valid, null);
+        if (errors.Count > 0 || valid is null)
+        {
+            return (null, RowResult.Invalid(errors));
+        }
+
+        return scope.Covers(valid.AuthorityCode)
+            ? (valid, null)
+            : (null, new RowResult(RowKind.Rejected, GrpcErrors.CodeName(StatusCode.PermissionDenied), Caller.OutOfScope(by, scope, [valid.AuthorityCode], $"recording decision {valid.DecisionNumber}"), ["authority_code"]));
     }
 
     private static RowResult ToRow(RecordOutcome outcome)
@@ -158,21 +180,11 @@ public sealed partial class RegulatorGrpcService
         if (outcome.Error is { } error)
         {
             var status = GrpcErrors.FromCommand(error).Status;
-            return new RowResult(RowKind.Rejected, CodeName(status.StatusCode), status.Detail, []);
+            return new RowResult(RowKind.Rejected, GrpcErrors.CodeName(status.StatusCode), status.Detail, []);
         }
 
         return outcome.Created ? RowResult.CreatedRow : RowResult.DuplicateRow;
     }
-
-    /// <summary>The canonical gRPC code name (ALREADY_EXISTS), as other languages print it.</summary>
-    private static string CodeName(StatusCode code) => code switch
-    {
-        StatusCode.InvalidArgument => "INVALID_ARGUMENT",
-        StatusCode.AlreadyExists => "ALREADY_EXISTS",
-        StatusCode.NotFound => "NOT_FOUND",
-        StatusCode.FailedPrecondition => "FAILED_PRECONDITION",
-        _ => string.Concat(code.ToString().Select((c, i) => i > 0 && char.IsUpper(c) ? "_" + c : c.ToString())).ToUpperInvariant(),
-    };
 
     private enum RowKind
     {
@@ -189,7 +201,7 @@ public sealed partial class RegulatorGrpcService
 
         public static RowResult Invalid(IReadOnlyList<Domain.FieldViolation> errors) => new(
             RowKind.Rejected,
-            CodeName(StatusCode.InvalidArgument),
+            GrpcErrors.CodeName(StatusCode.InvalidArgument),
             GrpcErrors.InvalidArgument(errors).Status.Detail,
             errors.Select(e => e.Field).Distinct(StringComparer.Ordinal).ToArray());
     }

@@ -2,21 +2,28 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
+using WangJian.Credit.Rules;
+using WangJian.Credit.Server.Approvals;
 using WangJian.Credit.Server.Auth;
 using WangJian.Credit.Server.Storage;
 using WangJian.Credit.V1;
 
 namespace WangJian.Credit.Server.Grpc;
 
-/// <summary>Record, revoke and repair: validate at the edge, then one grain call.</summary>
-/// <remarks>Every method that writes awaits <see cref="DurableWrites.WaitAsync"/> before it answers: an acknowledged write is on disk.</remarks>
+/// <summary>Record, revoke and repair: validate at the edge, check the caller's authority scope, then one grain call.</summary>
+/// <remarks>
+/// Every method that writes awaits <see cref="DurableWrites.WaitAsync"/> before it answers: an acknowledged
+/// write is on disk. A revocation or listing repair that needs a second person is proposed instead of applied
+/// (<see cref="FourEyes"/>).
+/// </remarks>
 [Authorize(Roles = Roles.RegulatorService)]
-public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPolicy policy, TimeProvider time, DurableWrites durable) : RegulatorService.RegulatorServiceBase
+public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPolicy policy, TimeProvider time, DurableWrites durable, FourEyes fourEyes) : RegulatorService.RegulatorServiceBase
 {
     private const int MaxReasonLength = 2000;
     private const int DefaultPageSize = 100;
     private const int MaxPageSize = 1000;
 
+    [Authorize(Roles = Roles.RegulatorWrites)]
     public override async Task<RecordViolationResponse> RecordViolation(RecordViolationRequest request, ServerCallContext context)
     {
         var errors = new List<Domain.FieldViolation>();
@@ -28,6 +35,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
             throw GrpcErrors.InvalidArgument(errors);
         }
 
+        Caller.RequireScope(context, [valid.AuthorityCode], $"recording decision {valid.DecisionNumber}");
         var outcome = await grains.Operator(valid.OperatorId).RecordViolationAsync(valid, Caller.Name(context));
         await durable.WaitAsync();
         if (outcome.Error is { } error)
@@ -43,6 +51,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
         };
     }
 
+    [Authorize(Roles = Roles.RegulatorWrites)]
     public override async Task<RevokeViolationResponse> RevokeViolation(RevokeViolationRequest request, ServerCallContext context)
     {
         var errors = new List<Domain.FieldViolation>();
@@ -51,7 +60,27 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
         RequestFields.Required(request.Reason, "reason", MaxReasonLength, errors);
         RequestFields.ThrowIfAny(errors);
 
-        var outcome = await grains.Operator(op).RevokeViolationAsync(request.ViolationId.Trim(), request.Reason.Trim(), Caller.Name(context));
+        var grain = grains.Operator(op);
+        var violationId = request.ViolationId.Trim();
+        var violation = await FindInScopeAsync(grain, op, violationId, "revoking", context);
+        if (fourEyes.Requires(ProposedChange.Revoke))
+        {
+            if (violation.Status != Domain.ViolationStatus.Active)
+            {
+                throw GrpcErrors.FailedPrecondition($"violation {violationId} is {violation.Status.ToString().ToUpperInvariant()}; only an ACTIVE violation can be revoked");
+            }
+
+            var approval = await fourEyes.ProposeAsync(ProposedChange.Revoke, op, violationId, request.Reason.Trim(), null, [violation.AuthorityCode], Caller.Name(context));
+            await durable.WaitAsync();
+            return new RevokeViolationResponse
+            {
+                Violation = ProtoMapper.ToProto(violation, policy),
+                Status = ProtoMapper.ToProto(await grain.GetAssessmentAsync(null), policy),
+                Approval = ToProto(approval),
+            };
+        }
+
+        var outcome = await grain.RevokeViolationAsync(violationId, request.Reason.Trim(), Caller.Name(context), null);
         await durable.WaitAsync();
         if (outcome.Error is { } error)
         {
@@ -65,6 +94,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
         };
     }
 
+    [Authorize(Roles = Roles.RegulatorWrites)]
     public override async Task<DecideRepairResponse> DecideRepair(DecideRepairRequest request, ServerCallContext context)
     {
         var errors = new List<Domain.FieldViolation>();
@@ -86,9 +116,38 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
 
         RequestFields.ThrowIfAny(errors);
         var grain = grains.Operator(op);
-        var outcome = request.TargetCase == DecideRepairRequest.TargetOneofCase.ViolationId
-            ? await grain.RepairViolationAsync(request.ViolationId.Trim(), effective, request.Reason.Trim(), Caller.Name(context))
-            : await grain.RepairListingAsync(effective, request.Reason.Trim(), Caller.Name(context));
+        var reason = request.Reason.Trim();
+        CommandOutcome outcome;
+        if (request.TargetCase == DecideRepairRequest.TargetOneofCase.ViolationId)
+        {
+            var violationId = request.ViolationId.Trim();
+            await FindInScopeAsync(grain, op, violationId, "repairing", context);
+            outcome = await grain.RepairViolationAsync(violationId, effective, reason, Caller.Name(context));
+        }
+        else
+        {
+            var (assessment, authorities) = await ListingInScopeAsync(grain, effective, "repairing the listing of " + op, context);
+            if (fourEyes.Requires(ProposedChange.ListingRepair))
+            {
+                // Refused now rather than at approval when it could not be applied anyway.
+                var check = RepairEligibility.CheckListingRepair(policy, assessment);
+                if (!check.Allowed)
+                {
+                    throw GrpcErrors.FailedPrecondition(check.Reason, check.Block == RepairBlock.TooEarly ? check.EarliestAt : null);
+                }
+
+                var approval = await fourEyes.ProposeAsync(ProposedChange.ListingRepair, op, null, reason, effective, authorities, Caller.Name(context));
+                await durable.WaitAsync();
+                return new DecideRepairResponse
+                {
+                    Status = ProtoMapper.ToProto(await grain.GetAssessmentAsync(null), policy),
+                    Approval = ToProto(approval),
+                };
+            }
+
+            outcome = await grain.RepairListingAsync(effective, reason, Caller.Name(context), null);
+        }
+
         await durable.WaitAsync();
         if (outcome.Error is { } error)
         {
@@ -104,6 +163,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
         return response;
     }
 
+    [Authorize(Roles = Roles.RegulatorReads)]
     public override async Task<ListViolationsResponse> ListViolations(ListViolationsRequest request, ServerCallContext context)
     {
         var errors = new List<Domain.FieldViolation>();
@@ -118,11 +178,45 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
         var page = history.Violations.Skip(offset).Take(size).ToArray();
         var response = new ListViolationsResponse { TotalSize = history.Violations.Count };
         response.Violations.AddRange(page.Select(v => ProtoMapper.ToProto(v, policy)));
+        response.ListingRepairs.AddRange(history.ListingRepairs.Select(ProtoMapper.ToProto));
         if (offset + page.Length < history.Violations.Count)
         {
             response.NextPageToken = PageTokens.Encode(offset + page.Length);
         }
 
         return response;
+    }
+
+    /// <summary>
+    /// The violation, after checking that the caller's scope covers its authority: NOT_FOUND when the operator
+    /// has no such violation, PERMISSION_DENIED naming the authority and the scope when it is not the caller's.
+    /// </summary>
+    private static async Task<Domain.Violation> FindInScopeAsync(IOperatorGrain grain, string op, string violationId, string what, ServerCallContext context)
+    {
+        var history = await grain.GetHistoryAsync();
+        var violation = history.Violations.FirstOrDefault(v => v.Id == violationId)
+            ?? throw GrpcErrors.NotFound($"operator {op} has no violation {violationId}");
+        Caller.RequireScope(context, [violation.AuthorityCode], $"{what} {violationId}");
+        return violation;
+    }
+
+    /// <summary>
+    /// The assessment at <paramref name="at"/> and the authorities of every violation behind its listing, after
+    /// checking that the caller's scope covers all of them (the authority that listed is the one that repairs).
+    /// Not listed: no authority to check; the repair itself then answers FAILED_PRECONDITION.
+    /// </summary>
+    private static async Task<(Assessment Assessment, IReadOnlyList<string> Authorities)> ListingInScopeAsync(IOperatorGrain grain, DateTimeOffset? at, string what, ServerCallContext context)
+    {
+        var assessment = await grain.GetAssessmentAsync(at);
+        if (assessment.Listing is not { } listing)
+        {
+            return (assessment, []);
+        }
+
+        var behind = listing.Triggers.SelectMany(t => t.ViolationIds).ToHashSet(StringComparer.Ordinal);
+        var history = await grain.GetHistoryAsync();
+        var authorities = history.Violations.Where(v => behind.Contains(v.Id)).Select(v => v.AuthorityCode).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        Caller.RequireScope(context, authorities, what);
+        return (assessment, authorities);
     }
 }

@@ -111,4 +111,21 @@ public static class PageTokens
         errors.Add(new(field, Invalid));
         return 0;
     }
+
+    /// <summary>A keyed page position of a time index (empty token: the first page).</summary>
+    public static Storage.IndexPosition? DecodePosition(string token, string kind, List<FieldViolation> errors)
+    {
+        if (string.IsNullOrEmpty(token))
+        {
+            return null;
+        }
+
+        if (Storage.IndexPosition.Decode(Unwrap(token, kind)) is { } position)
+        {
+            return position;
+        }
+
+        errors.Add(new("page_token", Invalid));
+        return null;
+    }
 }

@@ -115,13 +115,11 @@ public sealed class CheckLog : IDisposable
 
     /// <summary>
     /// Checks newest first, optionally of one operator and/or by one agency, from just after
-    /// <paramref name="after"/> (a position returned by an earlier page). Pages are keyed by position, not
-    /// offset, so checks added while a client pages (all newer than any position) never shift or repeat it.
+    /// <paramref name="after"/> (a position returned by an earlier page; see <see cref="TimeIndex"/>).
     /// Returns at most <paramref name="limit"/> checks and the position to continue from, or null at the end.
     /// </summary>
-    public async Task<(IReadOnlyList<StoredCheck> Checks, CheckPosition? Next)> QueryAsync(string? operatorId, string? agency, CheckPosition? after, int limit)
+    public async Task<(IReadOnlyList<StoredCheck> Checks, IndexPosition? Next)> QueryAsync(string? operatorId, string? agency, IndexPosition? after, int limit)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         var db = redis.GetDatabase();
 
         // With both filters, walk the smaller index and filter on the record's other field.
@@ -149,71 +147,15 @@ public sealed class CheckLog : IDisposable
             key = operatorId is not null ? OperatorIndex(operatorId) : agency is not null ? AgencyIndex(agency) : AllIndex;
         }
 
-        // Entries sharing the position's score (same millisecond) come back with it and are skipped by
-        // member; the batch grows past the page only by those and by filtered-out records. The upper bound
-        // is pinned after the first batch so that checks added meanwhile cannot shift the offsets; one added
-        // in the pinned millisecond can only push entries of the previous batch into the next, and `previous`
-        // drops those.
-        var found = new List<(StoredCheck Check, CheckPosition Position)>(Math.Min(limit + 1, 1024));
-        var previous = new HashSet<string>(StringComparer.Ordinal);
-        var stop = after?.Score ?? double.PositiveInfinity;
-        var skip = 0L;
-        var batch = Math.Min(limit + 1, 1000) + 16;
-        while (found.Count <= limit)
+        return await TimeIndex.PageAsync(db, key, after, limit, async positions =>
         {
-            var entries = await db.SortedSetRangeByScoreWithScoresAsync(key, double.NegativeInfinity, stop, order: Order.Descending, skip: skip, take: batch);
-            if (entries.Length == 0)
-            {
-                break;
-            }
-
-            if (double.IsPositiveInfinity(stop))
-            {
-                stop = entries[0].Score;
-            }
-
-            skip += entries.Length;
-            var positions = entries.Select(e => new CheckPosition(e.Score, e.Element.ToString())).ToArray();
-            var candidates = positions.Where(p => (after is null || p.IsAfter(after.Value)) && !previous.Contains(p.CheckId)).ToArray();
-            previous = positions.Select(p => p.CheckId).ToHashSet(StringComparer.Ordinal);
-            var records = candidates.Length == 0 ? [] : await db.StringGetAsync(candidates.Select(p => (RedisKey)(Prefix + p.CheckId)).ToArray());
-            for (var i = 0; i < candidates.Length && found.Count <= limit; i++)
-            {
-                // AppendAsync writes record and indexes in one MULTI; a missing record is skipped, not fatal.
-                if (records[i].IsNullOrEmpty)
-                {
-                    continue;
-                }
-
-                var check = JsonSerializer.Deserialize<StoredCheck>(records[i].ToString(), DomainSerialization.Options);
-                if (check is not null && keep(check))
-                {
-                    found.Add((check, candidates[i]));
-                }
-            }
-
-            if (entries.Length < batch)
-            {
-                break;
-            }
-        }
-
-        var page = found.Take(limit).ToArray();
-        return (page.Select(f => f.Check).ToArray(), found.Count > limit ? page[^1].Position : null);
+            // AppendAsync writes record and indexes in one MULTI; a missing record is skipped, not fatal.
+            var records = await db.StringGetAsync(positions.Select(p => (RedisKey)(Prefix + p.Member)).ToArray());
+            return records.Select(r => r.IsNullOrEmpty ? null : JsonSerializer.Deserialize<StoredCheck>(r.ToString(), DomainSerialization.Options)).ToArray();
+        }, keep);
     }
 
     private static string OperatorIndex(string operatorId) => $"wj:checks:op:{operatorId}";
 
     private static string AgencyIndex(string agency) => $"wj:checks:agency:{agency}";
-}
-
-/// <summary>
-/// A place in a check index: its score (the check time in Unix milliseconds) and its member (the check id).
-/// Newest first means score descending, then id descending (the order of ZREVRANGE).
-/// </summary>
-public readonly record struct CheckPosition(double Score, string CheckId)
-{
-    /// <summary>True when this position comes after <paramref name="other"/> in newest-first order.</summary>
-    public bool IsAfter(CheckPosition other) =>
-        Score < other.Score || (Score == other.Score && string.CompareOrdinal(CheckId, other.CheckId) < 0);
 }
