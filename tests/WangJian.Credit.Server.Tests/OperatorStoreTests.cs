@@ -76,7 +76,8 @@ public abstract class OperatorStoreTests : StoreTestBase
             revision = 9L,
             reminderAt = Decided.AddMonths(1),
         };
-        var legacyKey = $"{serviceId}/state/operator/{op}";
+        // As Orleans' Redis grain storage names it: grain type, key, state name.
+        var legacyKey = $"{serviceId}/state/operator/{op}/operator";
         await Redis.GetDatabase().HashSetAsync(legacyKey, [new("etag", "e1"), new("data", JsonSerializer.Serialize(old, DomainSerialization.Options))]);
 
         Assert.Equal(1, await OperatorLayoutMigration.RunAsync(Redis, serviceId, NullLogger.Instance));

@@ -58,7 +58,8 @@ public static class OperatorLayoutMigration
                     continue;
                 }
 
-                var operatorId = key.ToString()[prefix.Length..];
+                // The key is the grain id and the state name: {ServiceId}/state/operator/{USCC}/operator.
+                var operatorId = key.ToString()[prefix.Length..].Split('/')[0];
                 if (await MoveAsync(db, key, operatorId, JsonSerializer.Deserialize<LegacyRecord>(data.ToString(), DomainSerialization.Options)!))
                 {
                     moved++;
