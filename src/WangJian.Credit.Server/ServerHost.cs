@@ -16,6 +16,7 @@ using WangJian.Credit.Grains;
 using WangJian.Credit.Rules;
 using WangJian.Credit.Server.Auth;
 using WangJian.Credit.Server.Grpc;
+using WangJian.Credit.Server.Http;
 using WangJian.Credit.Server.Options;
 using WangJian.Credit.Server.Storage;
 
@@ -34,6 +35,12 @@ public static class ServerHost
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
         var config = builder.Configuration;
+
+        // gRPC (h2c) on Urls, REST/JSON on Http:Urls: bound here, so Kestrel's own Urls binding is cleared.
+        var listeners = Listeners.From(config);
+        builder.Configuration[WebHostDefaults.ServerUrlsKey] = string.Empty;
+        builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, string.Empty);
+        builder.WebHost.ConfigureKestrel(listeners.Bind);
 
         var storage = config.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         var silo = config.GetSection(OrleansOptions.Section).Get<OrleansOptions>() ?? new OrleansOptions();
@@ -168,15 +175,18 @@ public static class ServerHost
         // [Authorize] and GrpcAuthorizationResultHandler answers a refusal as a gRPC status.
         services.AddAuthorization();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, GrpcAuthorizationResultHandler>();
-        services.AddGrpc(o =>
+        var grpc = services.AddGrpc(o =>
         {
             o.Interceptors.Add<ErrorInterceptor>();
             o.MaxReceiveMessageSize = 4 * 1024 * 1024;
         });
+        JsonApi.Add(services, grpc);
+        services.AddSingleton(listeners);
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store").AddCheck<SiloHealthCheck>("silo");
 
         var app = builder.Build();
+        JsonApi.Map(app);
         app.UseMiddleware<BearerTokenMiddleware>();
         app.UseAuthorization();
         app.UseMiddleware<MessageValidationMiddleware>();

@@ -14,15 +14,19 @@ public sealed class ServerProcess : IAsyncDisposable
 {
     private readonly Process process;
 
-    private ServerProcess(Process process, string address, string dataDir)
+    private ServerProcess(Process process, string address, string httpAddress, string dataDir)
     {
         this.process = process;
         Address = address;
+        HttpAddress = httpAddress;
         DataDir = dataDir;
         Channel = GrpcChannel.ForAddress(address);
     }
 
     public string Address { get; }
+
+    /// <summary>The REST/JSON (HTTP/1.1) address, Http:Urls.</summary>
+    public string HttpAddress { get; }
 
     public string DataDir { get; }
 
@@ -76,7 +80,7 @@ public sealed class ServerProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         // Test servers run side by side: no shared default metrics port unless a test asks for one.
-        var defaults = new List<string> { dll, "--urls", "http://127.0.0.1:0", "--Storage:DataDir", dataDir, "--Orleans:SiloPort", "0" };
+        var defaults = new List<string> { dll, "--urls", "http://127.0.0.1:0", "--Http:Urls", "http://127.0.0.1:0", "--Storage:DataDir", dataDir, "--Orleans:SiloPort", "0" };
         if (!extraArgs.Any(a => a.StartsWith("--Observability:MetricsUrl", StringComparison.Ordinal)))
         {
             defaults.Add("--Observability:MetricsUrl=");
@@ -89,6 +93,7 @@ public sealed class ServerProcess : IAsyncDisposable
 
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the server");
         var ready = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var httpAddress = "";
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         process.OutputDataReceived += (_, e) =>
         {
@@ -99,6 +104,13 @@ public sealed class ServerProcess : IAsyncDisposable
             }
 
             output.Enqueue(e.Data);
+            const string httpMarker = "WangJian.Credit REST/JSON on ";
+            if (e.Data.StartsWith(httpMarker, StringComparison.Ordinal))
+            {
+                // Printed before the gRPC line.
+                httpAddress = e.Data[httpMarker.Length..].Split([',', ' '])[0].Trim();
+            }
+
             const string marker = "WangJian.Credit listening on ";
             if (e.Data.StartsWith(marker, StringComparison.Ordinal))
             {
@@ -122,7 +134,7 @@ public sealed class ServerProcess : IAsyncDisposable
             throw new TimeoutException("server did not start in 90 s: " + string.Join("\n", output));
         }
 
-        return new ServerProcess(process, await ready.Task, dataDir);
+        return new ServerProcess(process, await ready.Task, httpAddress, dataDir);
     }
 
     /// <summary>SIGKILL: no shutdown code runs, nothing is flushed.</summary>

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using WangJian.Credit.V1;
 
 namespace WangJian.Credit.Server.Tests;
@@ -22,6 +23,9 @@ public sealed class ServerFixture : IAsyncLifetime
     /// <summary>http://127.0.0.1:port of the server.</summary>
     public string Address { get; private set; } = "";
 
+    /// <summary>http://127.0.0.1:port of the REST/JSON endpoint (Http:Urls).</summary>
+    public string HttpAddress { get; private set; } = "";
+
     public IReadOnlyDictionary<string, string> Tokens { get; private set; } = new Dictionary<string, string>();
 
     public RegulatorService.RegulatorServiceClient Regulator => new(Channel.Intercept(WithToken("regulator")));
@@ -40,13 +44,16 @@ public sealed class ServerFixture : IAsyncLifetime
         app = await ServerHost.BuildAsync(
         [
             "--urls", "http://127.0.0.1:0",
+            "--Http:Urls", "http://127.0.0.1:0",
             "--Storage:DataDir", DataDir,
             "--Orleans:SiloPort", "0",
             "--Observability:MetricsUrl", "",
             "--Logging:LogLevel:Default", "Warning",
         ]);
         await app.StartAsync();
-        Address = app.Urls.First();
+        var listeners = app.Services.GetRequiredService<Http.Listeners>();
+        Address = listeners.GrpcUrls[0];
+        HttpAddress = listeners.HttpUrls[0];
         Channel = GrpcChannel.ForAddress(Address);
         Tokens = JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(Path.Combine(DataDir, "dev-tokens.json")))!;
     }

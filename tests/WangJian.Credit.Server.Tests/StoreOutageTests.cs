@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Diagnostics;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
@@ -34,6 +35,7 @@ public sealed class StoreOutageTests(ITestOutputHelper output) : IAsyncLifetime
         app = await ServerHost.BuildAsync(
         [
             "--urls", "http://127.0.0.1:0",
+            "--Http:Urls", "http://127.0.0.1:0",
             "--Storage:Redis", redis.ConnectionString,
             "--Storage:OperationTimeoutMs", "1000",
             "--Orleans:SiloPort", "0",
@@ -45,7 +47,7 @@ public sealed class StoreOutageTests(ITestOutputHelper output) : IAsyncLifetime
             "--Auth:Principals:0:TokenSha256", PrincipalRegistry.Hash(Token),
         ]);
         await app.StartAsync();
-        channel = GrpcChannel.ForAddress(app.Urls.First());
+        channel = GrpcChannel.ForAddress(app.Services.GetRequiredService<Http.Listeners>().GrpcUrls[0]);
     }
 
     public async Task DisposeAsync()

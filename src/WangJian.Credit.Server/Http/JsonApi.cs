@@ -1,0 +1,70 @@
+using Google.Protobuf.Reflection;
+using Grpc.AspNetCore.Server;
+using Google.Rpc;
+using Microsoft.OpenApi.Models;
+
+namespace WangJian.Credit.Server.Http;
+
+/// <summary>
+/// REST/JSON for every rpc by grpc-dotnet JSON transcoding (the paths are the <c>google.api.http</c>
+/// annotations in protos/), the OpenAPI 3 document generated from the same descriptors and their
+/// comments at <c>/openapi/v1.json</c>, and Swagger UI (served from the package, no CDN) at <c>/docs</c>.
+/// The calls run the same service methods, authorization and interceptors as gRPC.
+/// </summary>
+public static class JsonApi
+{
+    public const string DocumentPath = "/openapi/v1.json";
+    public const string DocsPath = "docs";
+    private const string BearerScheme = "bearer";
+
+    /// <summary>Error details that may appear in a google.rpc.Status, so that they are written as JSON.</summary>
+    private static readonly TypeRegistry ErrorDetails = TypeRegistry.FromMessages(
+        BadRequest.Descriptor, PreconditionFailure.Descriptor, ErrorInfo.Descriptor, ResourceInfo.Descriptor);
+
+    public static void Add(IServiceCollection services, IGrpcServerBuilder grpc)
+    {
+        grpc.AddJsonTranscoding(o => o.TypeRegistry = ErrorDetails);
+        services.AddGrpcSwagger();
+        services.AddSwaggerGen(c =>
+        {
+            c.SwaggerDoc("v1", new OpenApiInfo
+            {
+                Title = "WangJian.Credit",
+                Version = "v1",
+                Description = "Credit supervision of e-commerce operators: the gRPC API (package wangjian.credit.v1) as REST/JSON. " +
+                    "Send 'Authorization: Bearer <token>'. Errors are a google.rpc.Status {code, message, details} with the matching HTTP status.",
+                License = new OpenApiLicense { Name = "Proprietary" },
+            });
+            c.AddServer(new OpenApiServer { Url = "/", Description = "this server" });
+            var xml = Path.Combine(AppContext.BaseDirectory, "WangJian.Credit.Server.xml");
+            if (File.Exists(xml))
+            {
+                c.IncludeXmlComments(xml);
+                c.IncludeGrpcXmlComments(xml, includeControllerXmlComments: true);
+            }
+
+            c.AddSecurityDefinition(BearerScheme, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "A principal's token (Auth:Principals, or data/dev-tokens.json of the embedded development store).",
+            });
+            c.AddSecurityRequirement(new OpenApiSecurityRequirement
+            {
+                [new OpenApiSecurityScheme { Reference = new OpenApiReference { Type = ReferenceType.SecurityScheme, Id = BearerScheme } }] = [],
+            });
+        });
+    }
+
+    public static void Map(WebApplication app)
+    {
+        app.UseSwagger(o => o.RouteTemplate = "openapi/{documentName}.json");
+        app.UseSwaggerUI(o =>
+        {
+            o.RoutePrefix = DocsPath;
+            o.SwaggerEndpoint(DocumentPath, "WangJian.Credit v1");
+            o.DocumentTitle = "WangJian.Credit API";
+            o.EnablePersistAuthorization();
+        });
+    }
+}
