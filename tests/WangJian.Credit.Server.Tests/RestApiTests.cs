@@ -212,6 +212,28 @@ public sealed class RestApiTests(ServerFixture server) : IDisposable
     }
 
     [Fact]
+    public async Task ImportViolations_TakesNewlineDelimitedJson_AndRejectsBadRowsLikeTheStream()
+    {
+        var op = TestUscc.Fresh();
+        var good = Requests.Violation(op);
+        var bad = Requests.Violation("91330106673959654Q");
+        var lines = string.Join("\n", new[] { good, bad, Requests.Violation(op) }.Select(v => JsonFormatter.Default.Format(new ImportViolationsRequest { Violation = v })));
+        var answer = await rest.SendAsync(HttpMethod.Post, "/v1/violations:import", "regulator", lines + "\n");
+        var result = answer.As<ImportViolationsResponse>();
+        Assert.Equal(3, result.Received);
+        Assert.Equal(2, result.Created);
+        Assert.Equal(1, Assert.Single(result.RejectedRows).Index);
+        Assert.Equal("INVALID_ARGUMENT", result.RejectedRows[0].Code);
+        Assert.Equal(2, (await server.Regulator.ListViolationsAsync(new ListViolationsRequest { OperatorId = op })).TotalSize);
+
+        var platform = await rest.SendAsync(HttpMethod.Post, "/v1/violations:import", "platform", lines);
+        Assert.Equal(HttpStatusCode.Forbidden, platform.Status);
+        var garbage = await rest.SendAsync(HttpMethod.Post, "/v1/violations:import", "regulator", "{not json");
+        Assert.Equal(HttpStatusCode.BadRequest, garbage.Status);
+        Assert.Equal((int)StatusCode.InvalidArgument, garbage.Error().Code);
+    }
+
+    [Fact]
     public async Task WatchCreditChanges_StreamsJsonMessagesWithCursors()
     {
         var op = TestUscc.Fresh();

@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using Google.Protobuf.Reflection;
 using Grpc.AspNetCore.Server;
 using Google.Rpc;
@@ -24,6 +25,8 @@ public static class JsonApi
     public static void Add(IServiceCollection services, IGrpcServerBuilder grpc)
     {
         grpc.AddJsonTranscoding(o => o.TypeRegistry = ErrorDetails);
+        services.AddSingleton(new JsonParser(JsonParser.Settings.Default.WithIgnoreUnknownFields(false)));
+        services.AddEndpointsApiExplorer();
         services.AddGrpcSwagger();
         services.AddSwaggerGen(c =>
         {
@@ -33,9 +36,13 @@ public static class JsonApi
                 Version = "v1",
                 Description = "Credit supervision of e-commerce operators: the gRPC API (package wangjian.credit.v1) as REST/JSON. " +
                     "Send 'Authorization: Bearer <token>'. Errors are a google.rpc.Status {code, message, details} with the matching HTTP status.",
-                License = new OpenApiLicense { Name = "Proprietary" },
             });
             c.AddServer(new OpenApiServer { Url = "/", Description = "this server" });
+            // operationId = Service_Method, the rpc's name, so generated clients and the docs read like the gRPC API.
+            c.CustomOperationIds(api => api.ActionDescriptor.EndpointMetadata.OfType<GrpcMethodMetadata>().FirstOrDefault() is { } m
+                ? $"{m.Method.ServiceName[(m.Method.ServiceName.LastIndexOf('.') + 1)..]}_{m.Method.Name}"
+                : api.ActionDescriptor.EndpointMetadata.OfType<IEndpointNameMetadata>().FirstOrDefault()?.EndpointName);
+            c.OperationFilter<ErrorResponses>();
             var xml = Path.Combine(AppContext.BaseDirectory, "WangJian.Credit.Server.xml");
             if (File.Exists(xml))
             {
@@ -58,6 +65,7 @@ public static class JsonApi
 
     public static void Map(WebApplication app)
     {
+        ImportEndpoint.Map(app);
         app.UseSwagger(o => o.RouteTemplate = "openapi/{documentName}.json");
         app.UseSwaggerUI(o =>
         {
@@ -66,5 +74,35 @@ public static class JsonApi
             o.DocumentTitle = "WangJian.Credit API";
             o.EnablePersistAuthorization();
         });
+    }
+}
+
+/// <summary>
+/// Names the error answers every operation can give (beside the generator's "default"): each is a
+/// google.rpc.Status with details, and its HTTP status follows from the gRPC code.
+/// </summary>
+internal sealed class ErrorResponses : Swashbuckle.AspNetCore.SwaggerGen.IOperationFilter
+{
+    private static readonly (string Status, string Description)[] Errors =
+    [
+        ("400", "INVALID_ARGUMENT (details: google.rpc.BadRequest with the field violations) or FAILED_PRECONDITION (google.rpc.PreconditionFailure)"),
+        ("401", "UNAUTHENTICATED: no or an unknown bearer token"),
+        ("403", "PERMISSION_DENIED: the caller's role or agency may not do this"),
+        ("404", "NOT_FOUND"),
+        ("409", "ALREADY_EXISTS"),
+        ("503", "UNAVAILABLE: the store or the cluster does not answer; retry later"),
+    ];
+
+    public void Apply(OpenApiOperation operation, Swashbuckle.AspNetCore.SwaggerGen.OperationFilterContext context)
+    {
+        var status = context.SchemaGenerator.GenerateSchema(typeof(Google.Rpc.Status), context.SchemaRepository);
+        foreach (var (code, description) in Errors)
+        {
+            operation.Responses.TryAdd(code, new OpenApiResponse
+            {
+                Description = description,
+                Content = { ["application/json"] = new OpenApiMediaType { Schema = status } },
+            });
+        }
     }
 }

@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using Grpc.Core;
 using GrpcStatusCode = Grpc.Core.StatusCode;
 
 namespace WangJian.Credit.Server.Http;
@@ -15,7 +16,15 @@ public static class JsonStatus
     {
         response.StatusCode = HttpStatusOf(code);
         response.ContentType = "application/json; charset=utf-8";
-        var status = new Google.Rpc.Status { Code = (int)code, Message = message };
+        return response.WriteAsync(Formatter.Format(new Google.Rpc.Status { Code = (int)code, Message = message }));
+    }
+
+    /// <summary>An RpcException as JSON transcoding writes it: its google.rpc.Status (details included) when it has one.</summary>
+    public static Task WriteAsync(HttpResponse response, global::Grpc.Core.RpcException e)
+    {
+        var status = e.GetRpcStatus() ?? new Google.Rpc.Status { Code = (int)e.StatusCode, Message = e.Status.Detail };
+        response.StatusCode = HttpStatusOf(e.StatusCode);
+        response.ContentType = "application/json; charset=utf-8";
         return response.WriteAsync(Formatter.Format(status));
     }
 
