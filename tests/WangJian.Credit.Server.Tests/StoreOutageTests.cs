@@ -87,6 +87,15 @@ public sealed class StoreOutageTests(ITestOutputHelper output) : IAsyncLifetime
 
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(new HealthCheckRequest())).Status);
 
+        // The same over REST/JSON: HTTP 503 with the google.rpc.Status of UNAVAILABLE.
+        using (var rest = new RestClient(app!.Services.GetRequiredService<Http.Listeners>().HttpUrls[0], new Dictionary<string, string>()))
+        {
+            var op = TestUscc.Fresh();
+            var answer = await rest.PostAsync($"/v1/operators/{op}/violations", Token, Requests.Violation(op));
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, answer.Status);
+            Assert.Equal((int)StatusCode.Unavailable, answer.Error().Code);
+        }
+
         await redis.StartAsync();
 
         // Back: the same server serves normally again, without a restart.
