@@ -19,6 +19,7 @@ using WangJian.Credit.Server.Grpc;
 using WangJian.Credit.Server.Http;
 using WangJian.Credit.Server.Options;
 using WangJian.Credit.Server.Storage;
+using WangJian.Credit.Server.Webhooks;
 
 namespace WangJian.Credit.Server;
 
@@ -157,6 +158,13 @@ public static class ServerHost
         services.AddSingleton(principals);
         services.AddSingleton<CheckLog>();
         services.AddSingleton<RedisChangeLog>();
+        services.AddSingleton<ChangeViews>();
+        services.AddSingleton<SellerLists>();
+        services.AddOptions<WebhookOptions>().Bind(config.GetSection(WebhookOptions.Section));
+        services.AddSingleton(sp => new UrlGuard(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<WebhookOptions>>().Value));
+        services.AddSingleton<WebhookStore>();
+        services.AddSingleton<WebhookSender>();
+        services.AddHostedService<WebhookDispatcher>();
         services.AddSingleton<INoticeStore, RedisNoticeStore>();
         services.AddSingleton<INoticePusher, GrpcNoticePusher>();
         services.AddOptions<DeliveryOptions>().Bind(config.GetSection(DeliveryOptions.Section));
@@ -193,6 +201,7 @@ public static class ServerHost
         app.MapGrpcService<RegulatorGrpcService>();
         app.MapGrpcService<CreditGrpcService>();
         app.MapGrpcService<AgencyGrpcService>();
+        app.MapGrpcService<PlatformGrpcService>();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
         Observability.Map(app, observability);

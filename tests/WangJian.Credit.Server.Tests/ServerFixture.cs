@@ -32,6 +32,8 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public CreditService.CreditServiceClient Credit => new(Channel.Intercept(WithToken("platform")));
 
+    public PlatformService.PlatformServiceClient Platform => new(Channel.Intercept(WithToken("platform")));
+
     public AgencyService.AgencyServiceClient AgencyClient(string agency) => new(Channel.Intercept(WithToken($"agency:{agency}")));
 
     public CallInvoker As(string? tokenKey, string? rawToken = null) =>
@@ -49,6 +51,14 @@ public sealed class ServerFixture : IAsyncLifetime
             "--Orleans:SiloPort", "0",
             "--Observability:MetricsUrl", "",
             "--Logging:LogLevel:Default", "Warning",
+            // Webhook tests deliver to receivers on loopback, with short times.
+            "--Webhooks:AllowLoopback", "true",
+            "--Webhooks:AttemptTimeoutMs", "1000",
+            "--Webhooks:RetryDelayMs", "50",
+            "--Webhooks:FirstBackoffMs", "100",
+            "--Webhooks:MaxBackoffMs", "1000",
+            "--Webhooks:BreakMs", "1000",
+            "--Webhooks:MaxPerPlatform", "100",
         ]);
         await app.StartAsync();
         var listeners = app.Services.GetRequiredService<Http.Listeners>();

@@ -16,6 +16,9 @@ public static class Roles
     /// <summary>Everyone reads credit.</summary>
     public const string CreditService = Platform + "," + Regulator + "," + Agency + "," + Admin;
 
+    /// <summary>Watchlists and webhooks belong to platform principals.</summary>
+    public const string PlatformService = Platform;
+
     /// <summary>Only an agency system, bound to its agency code, checks and acknowledges.</summary>
     public const string AgencyService = Agency;
 

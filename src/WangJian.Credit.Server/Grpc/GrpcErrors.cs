@@ -49,6 +49,8 @@ public static class GrpcErrors
         return Build(global::Grpc.Core.StatusCode.FailedPrecondition, message, Any.Pack(failure));
     }
 
+    public static RpcException NotFound(string message) => Build(global::Grpc.Core.StatusCode.NotFound, message);
+
     public static RpcException Unavailable(string message) => Build(global::Grpc.Core.StatusCode.Unavailable, message);
 
     public static RpcException PermissionDenied(string message) => Build(global::Grpc.Core.StatusCode.PermissionDenied, message);
