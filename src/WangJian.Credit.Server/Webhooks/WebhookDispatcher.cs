@@ -113,7 +113,7 @@ public sealed class WebhookDispatcher(
 
                 var eventId = "evt_" + global.ToString(CultureInfo.InvariantCulture);
                 var body = Body(sequence, change);
-                var (error, attempts) = await DeliverAsync(hook, eventId, sequence, body, state.Attempts, ct);
+                var (error, attempts) = await DeliverAsync(hook, eventId, sequence, body, state, ct);
                 if (error is not null)
                 {
                     await FailAsync(hook, error, attempts);
@@ -147,11 +147,12 @@ public sealed class WebhookDispatcher(
     }
 
     /// <summary>One round through the webhook's pipeline; null when delivered, else the last error.</summary>
-    private async Task<(string? Error, int Attempts)> DeliverAsync(WebhookRecord hook, string eventId, long sequence, string body, int attemptsBefore, CancellationToken ct)
+    private async Task<(string? Error, int Attempts)> DeliverAsync(WebhookRecord hook, string eventId, long sequence, string body, DeliveryState before, CancellationToken ct)
     {
-        var attempt = attemptsBefore;
+        var attempt = before.Attempts;
         var pipeline = pipelines.GetOrAddPipeline(hook.Id, b => Build(b));
-        string? lastError = null;
+        // An open circuit makes no attempt: the reason shown stays the receiver's last answer.
+        string? lastError = before.LastError.Length > 0 ? before.LastError : null;
         try
         {
             await pipeline.ExecuteAsync(
@@ -185,7 +186,7 @@ public sealed class WebhookDispatcher(
         }
         catch (BrokenCircuitException)
         {
-            return ($"circuit open after repeated failures; last error: {lastError ?? "(earlier round)"}", attempt);
+            return (lastError is null ? "circuit open after repeated failures" : lastError, attempt);
         }
         catch (Exception e) when (e is WebhookFailedException or TimeoutRejectedException)
         {
