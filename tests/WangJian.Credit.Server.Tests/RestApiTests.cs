@@ -260,6 +260,46 @@ public sealed class RestApiTests(ServerFixture server) : IDisposable
         head.Dispose();
     }
 
+    [Fact]
+    public async Task PlatformService_OverHttp_AnswersAsOverGrpc()
+    {
+        var sellers = Enumerable.Range(0, 3).Select(_ => TestUscc.Fresh()).Order(StringComparer.Ordinal).ToArray();
+        var added = (await rest.PostAsync("/v1/platform/sellers:add", "platform", new AddSellersRequest { SellerIds = { sellers } })).As<AddSellersResponse>();
+        Assert.Equal(3, added.Added);
+        var count = (await rest.GetAsync("/v1/platform/sellers:count", "platform")).As<CountSellersResponse>();
+        Assert.Equal((await server.Platform.CountSellersAsync(new CountSellersRequest())).Count, count.Count);
+        var page = await rest.GetAsync("/v1/platform/sellers?pageSize=10000", "platform");
+        Assert.Equal(await server.Platform.ListSellersAsync(new ListSellersRequest { PageSize = 10000 }), page.As<ListSellersResponse>());
+        Assert.Subset(page.As<ListSellersResponse>().SellerIds.ToHashSet(), sellers.ToHashSet());
+        var removed = (await rest.PostAsync("/v1/platform/sellers:remove", "platform", new RemoveSellersRequest { SellerIds = { sellers[0] } })).As<RemoveSellersResponse>();
+        Assert.Equal(1, removed.Removed);
+        var bad = await rest.PostAsync("/v1/platform/sellers:add", "platform", new AddSellersRequest { SellerIds = { "91330106673959654Q" } });
+        var grpcBad = await Assert.ThrowsAsync<RpcException>(() => server.Platform.AddSellersAsync(new AddSellersRequest { SellerIds = { "91330106673959654Q" } }).ResponseAsync);
+        AssertSameError(grpcBad, bad, HttpStatusCode.BadRequest);
+
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var created = (await rest.PostAsync("/v1/platform/webhooks", "platform", new CreateWebhookRequest { Url = receiver.Url, SellersOnly = true })).As<CreateWebhookResponse>();
+        var id = created.Webhook.WebhookId;
+        var listed = (await rest.GetAsync("/v1/platform/webhooks", "platform")).As<ListWebhooksResponse>();
+        Assert.Contains(listed.Webhooks, w => w.WebhookId == id);
+        var rotated = (await rest.PostAsync($"/v1/platform/webhooks/{id}:rotateSecret", "platform", new RotateWebhookSecretRequest())).As<RotateWebhookSecretResponse>();
+        Assert.NotEqual(created.Secret, rotated.Secret);
+        var deliveries = (await rest.GetAsync($"/v1/platform/webhooks/{id}/deliveries", "platform")).As<ListWebhookDeliveriesResponse>();
+        Assert.Empty(deliveries.Deliveries);
+        var redelivered = (await rest.PostAsync($"/v1/platform/webhooks/{id}:redeliver", "platform", new RedeliverWebhookRequest())).As<RedeliverWebhookResponse>();
+        Assert.True(redelivered.Webhook.Enabled);
+        var refused = await rest.PostAsync("/v1/platform/webhooks", "platform", new CreateWebhookRequest { Url = "http://169.254.169.254/latest/meta-data/" });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
+        Assert.Equal("url", refused.Error().Details[0].Unpack<BadRequest>().FieldViolations[0].Field);
+        var deleted = await rest.SendAsync(HttpMethod.Delete, $"/v1/platform/webhooks/{id}", "platform");
+        Assert.Equal(HttpStatusCode.OK, deleted.Status);
+        var gone = await rest.SendAsync(HttpMethod.Delete, $"/v1/platform/webhooks/{id}", "platform");
+        var grpcGone = await Assert.ThrowsAsync<RpcException>(() => server.Platform.DeleteWebhookAsync(new DeleteWebhookRequest { WebhookId = id }).ResponseAsync);
+        AssertSameError(grpcGone, gone, HttpStatusCode.NotFound);
+        var regulator = await rest.GetAsync("/v1/platform/webhooks", "regulator");
+        Assert.Equal(HttpStatusCode.Forbidden, regulator.Status);
+    }
+
     /// <summary>Same code, message and details as over gRPC, and the HTTP status of that code.</summary>
     private static void AssertSameError(RpcException grpc, RestClient.Answer http, HttpStatusCode expected)
     {

@@ -55,17 +55,31 @@ public static class ImportEndpoint
     {
         private readonly StreamReader reader = new(body);
 
+        private long lineNumber;
+
         public ImportViolationsRequest Current { get; private set; } = new();
 
         public async Task<bool> MoveNext(CancellationToken cancellationToken)
         {
             while (await reader.ReadLineAsync(cancellationToken) is { } line)
             {
-                if (!string.IsNullOrWhiteSpace(line))
+                lineNumber++;
+                if (string.IsNullOrWhiteSpace(line))
+                {
+                    continue;
+                }
+
+                try
                 {
                     Current = parser.Parse<ImportViolationsRequest>(line);
-                    return true;
                 }
+                catch (Exception e) when (e is InvalidJsonException or InvalidProtocolBufferException)
+                {
+                    // Not a row at all (unlike a row with bad fields, which is rejected and skipped): the body is broken.
+                    throw GrpcErrors.InvalidArgument("(request)", $"line {lineNumber} is not an ImportViolationsRequest in JSON: {e.Message}");
+                }
+
+                return true;
             }
 
             return false;

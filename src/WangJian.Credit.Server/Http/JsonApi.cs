@@ -18,13 +18,9 @@ public static class JsonApi
     public const string DocsPath = "docs";
     private const string BearerScheme = "bearer";
 
-    /// <summary>Error details that may appear in a google.rpc.Status, so that they are written as JSON.</summary>
-    private static readonly TypeRegistry ErrorDetails = TypeRegistry.FromMessages(
-        BadRequest.Descriptor, PreconditionFailure.Descriptor, ErrorInfo.Descriptor, ResourceInfo.Descriptor);
-
     public static void Add(IServiceCollection services, IGrpcServerBuilder grpc)
     {
-        grpc.AddJsonTranscoding(o => o.TypeRegistry = ErrorDetails);
+        grpc.AddJsonTranscoding(o => o.TypeRegistry = JsonStatus.ErrorDetails);
         services.AddSingleton(new JsonParser(JsonParser.Settings.Default.WithIgnoreUnknownFields(false)));
         services.AddEndpointsApiExplorer();
         services.AddGrpcSwagger();

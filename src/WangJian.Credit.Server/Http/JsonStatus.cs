@@ -10,7 +10,11 @@ namespace WangJian.Credit.Server.Http;
 /// </summary>
 public static class JsonStatus
 {
-    private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
+    /// <summary>Error details that may appear in a google.rpc.Status, so that they are written as JSON.</summary>
+    public static readonly Google.Protobuf.Reflection.TypeRegistry ErrorDetails = Google.Protobuf.Reflection.TypeRegistry.FromMessages(
+        Google.Rpc.BadRequest.Descriptor, Google.Rpc.PreconditionFailure.Descriptor, Google.Rpc.ErrorInfo.Descriptor, Google.Rpc.ResourceInfo.Descriptor);
+
+    private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true).WithTypeRegistry(ErrorDetails));
 
     public static Task WriteAsync(HttpResponse response, GrpcStatusCode code, string message)
     {
