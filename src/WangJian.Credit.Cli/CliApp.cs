@@ -76,6 +76,8 @@ public static class CliApp
         root.Subcommands.Add(BlacklistCommand.Create(Bind));
         root.Subcommands.Add(WatchCommand.Create(Bind));
         root.Subcommands.Add(HistoryCommand.Create(Bind));
+        root.Subcommands.Add(SellersCommand.Create(Bind));
+        root.Subcommands.Add(WebhooksCommand.Create(Bind));
         return root;
     }
 
