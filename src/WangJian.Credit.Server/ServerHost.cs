@@ -228,23 +228,7 @@ public static class ServerHost
         foreach (var agency in Agencies.All)
         {
             services.AddResiliencePipeline(GrpcNoticePusher.PipelinePrefix + agency, b => b
-                .AddRetry(new RetryStrategyOptions
-                {
-                    ShouldHandle = transient,
-                    MaxRetryAttempts = Math.Max(o.Retries, 1),
-                    BackoffType = DelayBackoffType.Exponential,
-                    UseJitter = true,
-                    Delay = TimeSpan.FromMilliseconds(o.RetryDelayMs),
-                })
-                .AddCircuitBreaker(new CircuitBreakerStrategyOptions
-                {
-                    ShouldHandle = transient,
-                    FailureRatio = 0.5,
-                    MinimumThroughput = 4,
-                    SamplingDuration = TimeSpan.FromSeconds(30),
-                    BreakDuration = TimeSpan.FromMilliseconds(Math.Max(o.BreakMs, 500)),
-                })
-                .AddTimeout(TimeSpan.FromMilliseconds(o.AttemptTimeoutMs)));
+                .AddDeliveryStrategies(transient, o.Retries, o.RetryDelayMs, o.BreakMs, minimumThroughput: 4, o.AttemptTimeoutMs));
         }
     }
 

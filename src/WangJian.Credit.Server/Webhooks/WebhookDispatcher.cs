@@ -218,23 +218,8 @@ public sealed class WebhookDispatcher(
             .Handle<WebhookFailedException>()
             .Handle<TimeoutRejectedException>()
             .Handle<HttpRequestException>();
-        b.AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = transient,
-                MaxRetryAttempts = Math.Max(O.Retries, 1),
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = TimeSpan.FromMilliseconds(O.RetryDelayMs),
-            })
-            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
-            {
-                ShouldHandle = transient,
-                FailureRatio = 0.5,
-                MinimumThroughput = 6,
-                SamplingDuration = TimeSpan.FromSeconds(30),
-                BreakDuration = TimeSpan.FromMilliseconds(Math.Max(O.BreakMs, 500)),
-            })
-            .AddTimeout(TimeSpan.FromMilliseconds(O.AttemptTimeoutMs));
+        // One event at a time per webhook: six failed attempts in 30 s open the circuit.
+        b.AddDeliveryStrategies(transient, O.Retries, O.RetryDelayMs, O.BreakMs, minimumThroughput: 6, O.AttemptTimeoutMs);
     }
 }
 
