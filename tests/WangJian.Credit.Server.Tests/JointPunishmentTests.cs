@@ -1,9 +1,9 @@
-using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using WangJian.Credit.V1;
 using Xunit.Abstractions;
 

@@ -1,10 +1,10 @@
-using Microsoft.Extensions.DependencyInjection;
 using System.Diagnostics;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using WangJian.Credit.Server.Auth;
 using WangJian.Credit.V1;
 using Xunit.Abstractions;
