@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Build: docker build -t wangjian-credit .
-# Run:   docker run -p 5080:5080 -v wj-data:/data wangjian-credit
+# Run:   docker run -p 5080:5080 -p 5081:5081 -v wj-data:/data wangjian-credit   (gRPC, REST/JSON)
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 # Restore first, from the project files alone, so the package layer is cached across code changes.
@@ -22,8 +22,9 @@ COPY --from=build /app ./
 RUN mkdir -p /data && chown app:app /data
 USER app
 ENV Urls=http://0.0.0.0:5080 \
+    Http__Urls=http://0.0.0.0:5081 \
     Storage__DataDir=/data \
     DOTNET_gcServer=1
 VOLUME ["/data"]
-EXPOSE 5080
+EXPOSE 5080 5081
 ENTRYPOINT ["dotnet", "WangJian.Credit.Server.dll"]

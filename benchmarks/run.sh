@@ -67,7 +67,7 @@ trap cleanup EXIT
 start() {
   local name=$1 log=$2 dll=$3
   shift 3
-  (cd "$(dirname "$dll")" && exec dotnet "$dll" --urls http://127.0.0.1:0 "$@") >"$log" 2>&1 &
+  (cd "$(dirname "$dll")" && exec dotnet "$dll" --urls http://127.0.0.1:0 --Http:Urls http://127.0.0.1:0 "$@") >"$log" 2>&1 &
   pid=$!
   pids+=("$pid")
   local t0=$SECONDS

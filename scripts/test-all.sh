@@ -2,7 +2,8 @@
 # Runs every test of the repository on a fresh machine with only the .NET SDK:
 #   1. buf lint of protos/ (Buf STANDARD),
 #   2. dotnet test WangJian.Credit.sln (unit, rules, grain, gRPC API and crash tests),
-#   3. the independent @grpc/grpc-js end-to-end client against the built server.
+#   3. redocly lint of the OpenAPI document the built server generates (/openapi/v1.json),
+#   4. the independent end-to-end clients (@grpc/grpc-js, and fetch for REST/JSON) against the built server.
 # It installs what those need (Node.js and redis-server from Debian if absent — the store-outage
 # and cluster tests start their own redis-server processes on free ports — and the npm packages
 # from the lockfile) and ends with one line: "N passed, N failed".
@@ -28,7 +29,7 @@ need_redis() {
 }
 
 need_redis
-echo "== npm ci (tests/e2e-node: @bufbuild/buf, @grpc/grpc-js, @grpc/proto-loader)"
+echo "== npm ci (tests/e2e-node: @bufbuild/buf, @grpc/grpc-js, @grpc/proto-loader, @redocly/cli, standardwebhooks)"
 need_node
 (cd tests/e2e-node && npm ci --no-audit --no-fund --loglevel=error) || { echo "npm ci failed"; exit 1; }
 
@@ -42,6 +43,14 @@ fi
 echo "== dotnet build"
 dotnet build WangJian.Credit.sln -nologo -v minimal || { echo "build failed"; echo "$passed passed, $((failed + 1)) failed"; exit 1; }
 
+echo "== redocly lint of /openapi/v1.json"
+if node tests/e2e-node/openapi-fetch.mjs "$log_dir/openapi.json" \
+  && tests/e2e-node/node_modules/.bin/redocly lint --config tests/e2e-node/redocly.yaml "$log_dir/openapi.json"; then
+  passed=$((passed + 1)); echo "openapi lint: passed"
+else
+  failed=$((failed + 1)); echo "openapi lint: FAILED"
+fi
+
 echo "== dotnet test WangJian.Credit.sln"
 dotnet test WangJian.Credit.sln --no-build -nologo 2>&1 | tee "$log_dir/dotnet.log"
 dotnet_rc=${PIPESTATUS[0]}
@@ -53,7 +62,7 @@ if [ "$dotnet_rc" -ne 0 ] && ! grep -qE 'Failed: +[1-9]' "$log_dir/dotnet.log"; 
   failed=$((failed + 1)); echo "dotnet test exited $dotnet_rc without a failed-test count"
 fi
 
-echo "== node e2e (independent gRPC client)"
+echo "== node e2e (independent gRPC and REST/JSON clients)"
 (cd tests/e2e-node && node --test --test-reporter=tap) 2>&1 | tee "$log_dir/node.log"
 node_rc=${PIPESTATUS[0]}
 node_pass=$(grep -E '^# pass [0-9]+' "$log_dir/node.log" | awk '{print $3}' | tail -1)

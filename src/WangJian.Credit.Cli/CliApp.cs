@@ -78,6 +78,8 @@ public static class CliApp
         root.Subcommands.Add(HistoryCommand.Create(Bind));
         root.Subcommands.Add(ApprovalsCommand.Create(Bind));
         root.Subcommands.Add(AuditCommand.Create(Bind));
+        root.Subcommands.Add(SellersCommand.Create(Bind));
+        root.Subcommands.Add(WebhooksCommand.Create(Bind));
         return root;
     }
 

@@ -1,5 +1,6 @@
 using WangJian.Credit.Domain;
 using WangJian.Credit.Server;
+using WangJian.Credit.Server.Http;
 using WangJian.Credit.Server.Startup;
 
 try
@@ -15,8 +16,10 @@ try
         throw new StartupException(e.Message.Split('\n')[0].TrimEnd('.'), "Urls", e);
     }
 
-    // One plain line that scripts and tests can wait for.
-    Console.WriteLine($"WangJian.Credit listening on {string.Join(", ", app.Urls)}");
+    // Plain lines that scripts and tests can wait for: the gRPC addresses first, then REST/JSON.
+    var listeners = app.Services.GetRequiredService<Listeners>();
+    Console.WriteLine($"WangJian.Credit REST/JSON on {string.Join(", ", listeners.HttpUrls)} (OpenAPI {JsonApi.DocumentPath}, reference /{JsonApi.DocsPath})");
+    Console.WriteLine($"WangJian.Credit listening on {string.Join(", ", listeners.GrpcUrls)}");
     await app.WaitForShutdownAsync();
     return 0;
 }

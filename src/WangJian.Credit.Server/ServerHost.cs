@@ -18,9 +18,11 @@ using WangJian.Credit.Server.Approvals;
 using WangJian.Credit.Server.Audit;
 using WangJian.Credit.Server.Auth;
 using WangJian.Credit.Server.Grpc;
+using WangJian.Credit.Server.Http;
 using WangJian.Credit.Server.Options;
 using WangJian.Credit.Server.Startup;
 using WangJian.Credit.Server.Storage;
+using WangJian.Credit.Server.Webhooks;
 
 namespace WangJian.Credit.Server;
 
@@ -37,6 +39,12 @@ public static class ServerHost
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         configure?.Invoke(builder);
         var config = builder.Configuration;
+
+        // gRPC (h2c) on Urls, REST/JSON on Http:Urls: bound here, so Kestrel's own Urls binding is cleared.
+        var listeners = Listeners.From(config);
+        builder.Configuration[WebHostDefaults.ServerUrlsKey] = string.Empty;
+        builder.WebHost.UseSetting(WebHostDefaults.ServerUrlsKey, string.Empty);
+        builder.WebHost.ConfigureKestrel(listeners.Bind);
 
         var storage = config.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         var silo = config.GetSection(OrleansOptions.Section).Get<OrleansOptions>() ?? new OrleansOptions();
@@ -235,6 +243,13 @@ public static class ServerHost
         services.AddSingleton<ApprovalStore>();
         services.AddSingleton<FourEyes>();
         services.AddSingleton<RedisChangeLog>();
+        services.AddSingleton<ChangeViews>();
+        services.AddSingleton<SellerLists>();
+        services.AddOptions<WebhookOptions>().Bind(config.GetSection(WebhookOptions.Section));
+        services.AddSingleton(sp => new UrlGuard(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<WebhookOptions>>().Value));
+        services.AddSingleton<WebhookStore>();
+        services.AddSingleton<WebhookSender>();
+        services.AddHostedService<WebhookDispatcher>();
         services.AddSingleton<INoticeStore, RedisNoticeStore>();
         services.AddSingleton<IOperatorStore, RedisOperatorStore>();
         services.AddSingleton<INoticePusher, GrpcNoticePusher>();
@@ -261,11 +276,13 @@ public static class ServerHost
         }
 
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, GrpcAuthorizationResultHandler>();
-        services.AddGrpc(o =>
+        var grpc = services.AddGrpc(o =>
         {
             o.Interceptors.Add<ErrorInterceptor>();
             o.MaxReceiveMessageSize = 4 * 1024 * 1024;
         });
+        JsonApi.Add(services, grpc);
+        services.AddSingleton(listeners);
         services.AddGrpcReflection();
         services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store").AddCheck<SiloHealthCheck>("silo");
         // Check answers from the checks run at the call; Watch streams follow the publisher, so it runs
@@ -277,6 +294,7 @@ public static class ServerHost
         });
 
         var app = builder.Build();
+        JsonApi.Map(app);
         if (audit.Enabled)
         {
             app.UseMiddleware<AccessLogMiddleware>();
@@ -290,6 +308,7 @@ public static class ServerHost
         app.MapGrpcService<CreditGrpcService>();
         app.MapGrpcService<AgencyGrpcService>();
         app.MapGrpcService<AuditGrpcService>();
+        app.MapGrpcService<PlatformGrpcService>();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
         Observability.Map(app, observability);
@@ -323,23 +342,7 @@ public static class ServerHost
         foreach (var agency in Agencies.All)
         {
             services.AddResiliencePipeline(GrpcNoticePusher.PipelinePrefix + agency, b => b
-                .AddRetry(new RetryStrategyOptions
-                {
-                    ShouldHandle = transient,
-                    MaxRetryAttempts = o.Retries,
-                    BackoffType = DelayBackoffType.Exponential,
-                    UseJitter = true,
-                    Delay = TimeSpan.FromMilliseconds(o.RetryDelayMs),
-                })
-                .AddCircuitBreaker(new CircuitBreakerStrategyOptions
-                {
-                    ShouldHandle = transient,
-                    FailureRatio = 0.5,
-                    MinimumThroughput = 4,
-                    SamplingDuration = TimeSpan.FromSeconds(30),
-                    BreakDuration = TimeSpan.FromMilliseconds(o.BreakMs),
-                })
-                .AddTimeout(TimeSpan.FromMilliseconds(o.AttemptTimeoutMs)));
+                .AddDeliveryStrategies(transient, o.Retries, o.RetryDelayMs, o.BreakMs, minimumThroughput: 4, o.AttemptTimeoutMs));
         }
     }
 

@@ -15,16 +15,20 @@ public sealed class ServerProcess : IAsyncDisposable
     private readonly Process process;
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> output;
 
-    private ServerProcess(Process process, System.Collections.Concurrent.ConcurrentQueue<string> output, string address, string dataDir)
+    private ServerProcess(Process process, System.Collections.Concurrent.ConcurrentQueue<string> output, string address, string httpAddress, string dataDir)
     {
         this.process = process;
         this.output = output;
         Address = address;
+        HttpAddress = httpAddress;
         DataDir = dataDir;
         Channel = GrpcChannel.ForAddress(address);
     }
 
     public string Address { get; }
+
+    /// <summary>The REST/JSON (HTTP/1.1) address, Http:Urls.</summary>
+    public string HttpAddress { get; }
 
     public string DataDir { get; }
 
@@ -81,7 +85,7 @@ public sealed class ServerProcess : IAsyncDisposable
             UseShellExecute = false,
         };
         // Test servers run side by side: no shared default metrics port unless a test asks for one.
-        var defaults = new List<string> { dll, "--urls", "http://127.0.0.1:0", "--Storage:DataDir", dataDir, "--Orleans:SiloPort", "0" };
+        var defaults = new List<string> { dll, "--urls", "http://127.0.0.1:0", "--Http:Urls", "http://127.0.0.1:0", "--Storage:DataDir", dataDir, "--Orleans:SiloPort", "0" };
         if (!extraArgs.Any(a => a.StartsWith("--Observability:MetricsUrl", StringComparison.Ordinal)))
         {
             defaults.Add("--Observability:MetricsUrl=");
@@ -94,6 +98,7 @@ public sealed class ServerProcess : IAsyncDisposable
 
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the server");
         var ready = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var httpAddress = "";
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         process.OutputDataReceived += (_, e) =>
         {
@@ -104,6 +109,13 @@ public sealed class ServerProcess : IAsyncDisposable
             }
 
             output.Enqueue(e.Data);
+            const string httpMarker = "WangJian.Credit REST/JSON on ";
+            if (e.Data.StartsWith(httpMarker, StringComparison.Ordinal))
+            {
+                // Printed before the gRPC line.
+                httpAddress = e.Data[httpMarker.Length..].Split([',', ' '])[0].Trim();
+            }
+
             const string marker = "WangJian.Credit listening on ";
             if (e.Data.StartsWith(marker, StringComparison.Ordinal))
             {
@@ -127,7 +139,7 @@ public sealed class ServerProcess : IAsyncDisposable
             throw new TimeoutException("server did not start in 90 s: " + string.Join("\n", output));
         }
 
-        return new ServerProcess(process, output, await ready.Task, dataDir);
+        return new ServerProcess(process, output, await ready.Task, httpAddress, dataDir);
     }
 
     /// <summary>Starts the server and waits for it to exit on its own (a refused start): exit code and output.</summary>
@@ -141,7 +153,7 @@ public sealed class ServerProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { dll, "--urls", "http://127.0.0.1:0", "--Storage:DataDir", dataDir, "--Orleans:SiloPort", "0", "--Observability:MetricsUrl=" }.Concat(extraArgs))
+        foreach (var a in new[] { dll, "--urls", "http://127.0.0.1:0", "--Http:Urls", "http://127.0.0.1:0", "--Storage:DataDir", dataDir, "--Orleans:SiloPort", "0", "--Observability:MetricsUrl=" }.Concat(extraArgs))
         {
             psi.ArgumentList.Add(a);
         }
@@ -191,7 +203,8 @@ public sealed class ServerProcess : IAsyncDisposable
         };
         psi.ArgumentList.Add(dll);
         var metrics = args.Any(a => a.StartsWith("--Observability:MetricsUrl", StringComparison.Ordinal)) ? [] : new[] { "--Observability:MetricsUrl=" };
-        foreach (var a in args.Concat(metrics))
+        var http = args.Contains("--Http:Urls") ? [] : new[] { "--Http:Urls", "http://127.0.0.1:0" };
+        foreach (var a in args.Concat(metrics).Concat(http))
         {
             psi.ArgumentList.Add(a);
         }

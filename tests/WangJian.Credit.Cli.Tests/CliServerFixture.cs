@@ -35,7 +35,7 @@ public sealed class CliServerFixture : IAsyncLifetime
         Directory.CreateDirectory(WorkDir);
         File.Copy(SamplePath, SampleCopy);
         // No Prometheus listener: its fixed default port would collide with other test servers on the machine.
-        server = await ServerProcess.StartAsync(Path.Combine(WorkDir, "data"), "--Logging:LogLevel:Default", "Warning", "--Observability:MetricsUrl=");
+        server = await ServerProcess.StartAsync(Path.Combine(WorkDir, "data"), "--Logging:LogLevel:Default", "Warning", "--Observability:MetricsUrl=", "--Webhooks:AllowLoopback", "true");
         Import = await RunAsync(null, "import", SampleCopy, "--json");
     }
 

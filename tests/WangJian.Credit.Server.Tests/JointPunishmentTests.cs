@@ -3,6 +3,7 @@ using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using WangJian.Credit.V1;
 using Xunit.Abstractions;
 
@@ -55,6 +56,7 @@ public sealed class JointPunishmentTests(ITestOutputHelper output) : IAsyncLifet
         var args = new List<string>
         {
             "--urls", "http://127.0.0.1:0",
+            "--Http:Urls", "http://127.0.0.1:0",
             "--Storage:DataDir", dataDir,
             "--Orleans:SiloPort", "0",
             "--Observability:MetricsUrl", "",
@@ -73,7 +75,7 @@ public sealed class JointPunishmentTests(ITestOutputHelper output) : IAsyncLifet
 
         app = await ServerHost.BuildAsync([.. args]);
         await app.StartAsync();
-        channel = GrpcChannel.ForAddress(app.Urls.First());
+        channel = GrpcChannel.ForAddress(app.Services.GetRequiredService<Http.Listeners>().GrpcUrls[0]);
         tokens = JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(Path.Combine(dataDir, "dev-tokens.json")))!;
     }
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using WangJian.Credit.V1;
 
 namespace WangJian.Credit.Server.Tests;
@@ -22,6 +23,9 @@ public sealed class ServerFixture : IAsyncLifetime
     /// <summary>http://127.0.0.1:port of the server.</summary>
     public string Address { get; private set; } = "";
 
+    /// <summary>http://127.0.0.1:port of the REST/JSON endpoint (Http:Urls).</summary>
+    public string HttpAddress { get; private set; } = "";
+
     public IReadOnlyDictionary<string, string> Tokens { get; private set; } = new Dictionary<string, string>();
 
     /// <summary>The server's services (its silo's grain factory, for Orleans' management grain).</summary>
@@ -30,6 +34,8 @@ public sealed class ServerFixture : IAsyncLifetime
     public RegulatorService.RegulatorServiceClient Regulator => new(Channel.Intercept(WithToken("regulator")));
 
     public CreditService.CreditServiceClient Credit => new(Channel.Intercept(WithToken("platform")));
+
+    public PlatformService.PlatformServiceClient Platform => new(Channel.Intercept(WithToken("platform")));
 
     public AgencyService.AgencyServiceClient AgencyClient(string agency) => new(Channel.Intercept(WithToken($"agency:{agency}")));
 
@@ -43,6 +49,7 @@ public sealed class ServerFixture : IAsyncLifetime
         app = await ServerHost.BuildAsync(
         [
             "--urls", "http://127.0.0.1:0",
+            "--Http:Urls", "http://127.0.0.1:0",
             "--Storage:DataDir", DataDir,
             "--Orleans:SiloPort", "0",
             "--Observability:MetricsUrl", "",
@@ -50,9 +57,19 @@ public sealed class ServerFixture : IAsyncLifetime
             // One-step revocation and listing repair, so the tests of those changes stay direct; the
             // second person of the default is tested on servers of their own (FourEyesTests).
             "--Approvals:SecondPersonFor", "NONE",
+            // Webhook tests deliver to receivers on loopback, with short times.
+            "--Webhooks:AllowLoopback", "true",
+            "--Webhooks:AttemptTimeoutMs", "1000",
+            "--Webhooks:RetryDelayMs", "50",
+            "--Webhooks:FirstBackoffMs", "100",
+            "--Webhooks:MaxBackoffMs", "1000",
+            "--Webhooks:BreakMs", "1000",
+            "--Webhooks:MaxPerPlatform", "100",
         ]);
         await app.StartAsync();
-        Address = app.Urls.First();
+        var listeners = app.Services.GetRequiredService<Http.Listeners>();
+        Address = listeners.GrpcUrls[0];
+        HttpAddress = listeners.HttpUrls[0];
         Channel = GrpcChannel.ForAddress(Address);
         Tokens = JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(Path.Combine(DataDir, "dev-tokens.json")))!;
     }

@@ -4,6 +4,7 @@ using Grpc.Core.Interceptors;
 using Grpc.Health.V1;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using WangJian.Credit.Server.Auth;
 using WangJian.Credit.V1;
 using Xunit.Abstractions;
@@ -34,6 +35,7 @@ public sealed class StoreOutageTests(ITestOutputHelper output) : IAsyncLifetime
         app = await ServerHost.BuildAsync(
         [
             "--urls", "http://127.0.0.1:0",
+            "--Http:Urls", "http://127.0.0.1:0",
             "--Storage:Redis", redis.ConnectionString,
             "--Storage:OperationTimeoutMs", "1000",
             "--Orleans:SiloPort", "0",
@@ -46,7 +48,7 @@ public sealed class StoreOutageTests(ITestOutputHelper output) : IAsyncLifetime
             "--Auth:Principals:0:TokenSha256", PrincipalRegistry.Hash(Token),
         ]);
         await app.StartAsync();
-        channel = GrpcChannel.ForAddress(app.Urls.First());
+        channel = GrpcChannel.ForAddress(app.Services.GetRequiredService<Http.Listeners>().GrpcUrls[0]);
     }
 
     public async Task DisposeAsync()
@@ -85,6 +87,15 @@ public sealed class StoreOutageTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.NotServing, (await health.CheckAsync(new HealthCheckRequest())).Status);
+
+        // The same over REST/JSON: HTTP 503 with the google.rpc.Status of UNAVAILABLE.
+        using (var rest = new RestClient(app!.Services.GetRequiredService<Http.Listeners>().HttpUrls[0], new Dictionary<string, string>()))
+        {
+            var op = TestUscc.Fresh();
+            var answer = await rest.PostAsync($"/v1/operators/{op}/violations", Token, Requests.Violation(op));
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, answer.Status);
+            Assert.Equal((int)StatusCode.Unavailable, answer.Error().Code);
+        }
 
         await redis.StartAsync();
 

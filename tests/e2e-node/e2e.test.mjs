@@ -36,7 +36,7 @@ function call(client, method, request, token) {
 
 before(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'wj-e2e-'));
-  server = spawn('dotnet', [serverDll, '--urls', 'http://127.0.0.1:0', '--Storage:DataDir', dataDir, '--Orleans:SiloPort', '0', '--Observability:MetricsUrl='], {
+  server = spawn('dotnet', [serverDll, '--urls', 'http://127.0.0.1:0', '--Http:Urls', 'http://127.0.0.1:0', '--Storage:DataDir', dataDir, '--Orleans:SiloPort', '0', '--Observability:MetricsUrl='], {
     cwd: path.dirname(serverDll),
     stdio: ['ignore', 'pipe', 'inherit'],
   });

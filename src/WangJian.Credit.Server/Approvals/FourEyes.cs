@@ -66,6 +66,10 @@ public sealed class FourEyes(ApprovalStore store, IGrainFactory grains, TimeProv
     /// caller out of scope, an admin approving), FAILED_PRECONDITION (decided already, expired, or the change
     /// can no longer be applied: the approval is then FAILED with the reason).
     /// </summary>
+    /// <param name="approvalId">The approval to decide.</param>
+    /// <param name="approve">Approve (and apply) or reject.</param>
+    /// <param name="reason">Why, kept with the decision.</param>
+    /// <param name="who">The deciding principal.</param>
     /// <param name="found">Told the approval as soon as it is found, before any refusal (the access log notes its operator).</param>
     public async Task<(StoredApproval Approval, CommandOutcome? Applied)> DecideAsync(string approvalId, bool approve, string reason, Decider who, Action<StoredApproval>? found = null)
     {

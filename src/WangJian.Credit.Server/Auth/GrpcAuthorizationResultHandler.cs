@@ -2,12 +2,14 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using WangJian.Credit.Server.Grpc;
+using WangJian.Credit.Server.Http;
 
 namespace WangJian.Credit.Server.Auth;
 
 /// <summary>
 /// Answers ASP.NET Core's authorization decisions as gRPC statuses with a reason, not bare HTTP 401/403:
-/// no known caller → UNAUTHENTICATED, a known caller of the wrong role → PERMISSION_DENIED.
+/// no known caller → UNAUTHENTICATED, a known caller of the wrong role → PERMISSION_DENIED; to REST/JSON
+/// callers as the same google.rpc.Status in JSON with HTTP 401 / 403.
 /// </summary>
 public sealed class GrpcAuthorizationResultHandler : IAuthorizationMiddlewareResultHandler
 {
@@ -29,12 +31,9 @@ public sealed class GrpcAuthorizationResultHandler : IAuthorizationMiddlewareRes
 
     private static Task WriteAsync(HttpContext context, global::Grpc.Core.StatusCode code, string message)
     {
-        if (context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) != true)
-        {
-            context.Response.StatusCode = code == global::Grpc.Core.StatusCode.Unauthenticated ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden;
-            return Task.CompletedTask;
-        }
-
-        return TrailersOnly.WriteAsync(context.Response, code, message);
+        // REST/JSON callers (JSON transcoding) get the google.rpc.Status as JSON with 401 / 403.
+        return context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true
+            ? TrailersOnly.WriteAsync(context.Response, code, message)
+            : JsonStatus.WriteAsync(context.Response, code, message);
     }
 }

@@ -44,6 +44,9 @@ public static class Roles
     /// <summary>The blacklist and the change feed: not an operator, who sees only its own status.</summary>
     public const string CreditFeeds = Platform + "," + Regulator + "," + Agency + "," + Admin;
 
+    /// <summary>Watchlists and webhooks belong to platform principals.</summary>
+    public const string PlatformService = Platform;
+
     /// <summary>Only an agency system, bound to its agency code, checks and acknowledges.</summary>
     public const string AgencyService = Agency;
 

@@ -4,6 +4,7 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using WangJian.Credit.Domain;
 using WangJian.Credit.Server.Auth;
+using WangJian.Credit.Server.Storage;
 using WangJian.Credit.V1;
 
 namespace WangJian.Credit.Server.Grpc;
@@ -48,11 +49,27 @@ public sealed partial class CreditGrpcService
     public override async Task WatchCreditChanges(WatchCreditChangesRequest request, IServerStreamWriter<WatchCreditChangesResponse> responseStream, ServerCallContext context)
     {
         var errors = new List<Domain.FieldViolation>();
-        var head = await changes.HeadAsync();
+        string? view = null;
+        if (request.SellersOnly)
+        {
+            // The caller's view of the feed: only its watchlist's sellers, with its own gap-free numbers.
+            var http = context.GetHttpContext();
+            if (!http.User.IsInRole(Roles.Platform))
+            {
+                throw GrpcErrors.PermissionDenied("sellers_only watches the caller's seller watchlist: only platform principals have one");
+            }
+
+            var platform = Caller.Name(context);
+            view = ChangeViews.PlatformView(platform);
+            await views.EnsureAsync(view, new ViewSpec(platform, SellersOnly: true, Events: []));
+        }
+
+        var prefix = view is null ? GlobalCursor : SellersCursor;
+        var head = view is null ? await changes.HeadAsync() : await views.HeadAsync(view);
         long cursor;
         if (request.Cursor.Length > 0)
         {
-            cursor = DecodeCursor(request.Cursor, head, errors);
+            cursor = DecodeCursor(request.Cursor, prefix, head, errors);
         }
         else
         {
@@ -65,10 +82,21 @@ public sealed partial class CreditGrpcService
         {
             // Take the wake-up signal before reading, so a change published in between is not slept through.
             var wake = notifier.WaitAsync(FeedPoll, ct);
-            var batch = await changes.ReadAsync(cursor, FeedBatch);
+            IReadOnlyList<(long Cursor, SequencedChange Change)> batch;
+            if (view is null)
+            {
+                batch = (await changes.ReadAsync(cursor, FeedBatch)).Select(c => (c.Sequence, c)).ToList();
+            }
+            else
+            {
+                var entries = await views.ReadAsync(view, cursor, FeedBatch);
+                var found = await changes.GetAsync(entries.Select(e => e.Global).ToList());
+                batch = entries.Zip(found, (e, c) => (e.Sequence, c)).ToList();
+            }
+
             foreach (var (sequence, change) in batch)
             {
-                await responseStream.WriteAsync(ToProto(sequence, change), ct);
+                await responseStream.WriteAsync(ToProto(prefix + sequence.ToString(CultureInfo.InvariantCulture), change.Change), ct);
                 cursor = sequence;
             }
 
@@ -79,9 +107,10 @@ public sealed partial class CreditGrpcService
         }
     }
 
-    private static WatchCreditChangesResponse ToProto(long sequence, CreditChange c) => new()
+    /// <summary>The webhook event of a change: the same message as the watch sends, with the view's cursor.</summary>
+    public static WatchCreditChangesResponse ToProto(string cursor, CreditChange c) => new()
     {
-        Cursor = EncodeCursor(sequence),
+        Cursor = cursor,
         OperatorId = c.OperatorId,
         ChangeTime = ProtoMapper.ToTimestamp(c.At),
         Cause = c.Cause switch
@@ -100,19 +129,25 @@ public sealed partial class CreditGrpcService
         Blacklisted = c.Current.Blacklisted,
     };
 
-    private static string EncodeCursor(long sequence) => "c1." + sequence.ToString(CultureInfo.InvariantCulture);
+    /// <summary>Cursors of the global feed.</summary>
+    private const string GlobalCursor = "c1.";
 
-    private static long DecodeCursor(string cursor, long head, List<Domain.FieldViolation> errors)
+    /// <summary>Cursors of a platform's sellers-only view (numbered apart from the global feed).</summary>
+    private const string SellersCursor = "s1.";
+
+    private static long DecodeCursor(string cursor, string prefix, long head, List<Domain.FieldViolation> errors)
     {
-        if (!cursor.StartsWith("c1.", StringComparison.Ordinal) || !long.TryParse(cursor.AsSpan(3), NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+        if (!cursor.StartsWith(prefix, StringComparison.Ordinal) || !long.TryParse(cursor.AsSpan(prefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var n))
         {
-            errors.Add(new("cursor", "cursor is not one this server issued"));
+            errors.Add(new("cursor", prefix == SellersCursor
+                ? "cursor is not one of a sellers_only watch (s1.…); a cursor of the full feed does not apply to this view"
+                : "cursor is not one this server issued for the full feed (c1.…)"));
             return 0;
         }
 
         if (n > head)
         {
-            errors.Add(new("cursor", $"cursor {cursor} is ahead of this feed (head c1.{head}): it comes from another deployment"));
+            errors.Add(new("cursor", $"cursor {cursor} is ahead of this feed (head {prefix}{head}): it comes from another deployment"));
         }
 
         return n;

@@ -10,7 +10,7 @@ namespace WangJian.Credit.Server.Grpc;
 
 /// <summary>Seller credit for platforms: one operator or a batch, now or at a past instant; an operator principal reads only its own.</summary>
 [Authorize(Roles = Roles.CreditService)]
-public sealed partial class CreditGrpcService(IGrainFactory grains, CreditPolicy policy, TimeProvider time, RedisChangeLog changes, ChangeNotifier notifier) : CreditService.CreditServiceBase
+public sealed partial class CreditGrpcService(IGrainFactory grains, CreditPolicy policy, TimeProvider time, RedisChangeLog changes, ChangeViews views, ChangeNotifier notifier) : CreditService.CreditServiceBase
 {
     public const int MaxBatch = 1000;
 

@@ -49,11 +49,11 @@ public static class GrpcErrors
         return Build(global::Grpc.Core.StatusCode.FailedPrecondition, message, Any.Pack(failure));
     }
 
+    public static RpcException NotFound(string message) => Build(global::Grpc.Core.StatusCode.NotFound, message);
+
     public static RpcException Unavailable(string message) => Build(global::Grpc.Core.StatusCode.Unavailable, message);
 
     public static RpcException PermissionDenied(string message) => Build(global::Grpc.Core.StatusCode.PermissionDenied, message);
-
-    public static RpcException NotFound(string message) => Build(global::Grpc.Core.StatusCode.NotFound, message);
 
     /// <summary>The canonical gRPC code name (ALREADY_EXISTS), as other languages print it.</summary>
     public static string CodeName(global::Grpc.Core.StatusCode code) => code switch

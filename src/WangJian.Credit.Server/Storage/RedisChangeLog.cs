@@ -18,8 +18,10 @@ public sealed record BlacklistItem(string OperatorId, DateTimeOffset ListedAt, D
 /// next sequence number, stores the change under it, and updates the blacklist, atomically and at
 /// most once per (operator, change number). Because numbers are assigned and stored in one step, a
 /// reader that sees number n has already seen every number below it: a cursor is just a number.
+/// The change then goes into the filtered views (<see cref="ChangeViews"/>: sellers-only watches, webhook
+/// queues), idempotently too, before watchers are woken; a crash in between is repaired by the republish.
 /// </summary>
-public sealed class RedisChangeLog(IConnectionMultiplexer redis) : ICreditChangeLog
+public sealed class RedisChangeLog(IConnectionMultiplexer redis, ChangeViews views) : ICreditChangeLog
 {
     public const string NotifyChannel = "wj:changes:notify";
     private const string Ids = "wj:changes:ids";
@@ -62,7 +64,24 @@ public sealed class RedisChangeLog(IConnectionMultiplexer redis) : ICreditChange
                 current.ListedAt?.ToUnixTimeMilliseconds() ?? 0,
                 info,
             ]);
+        await views.AppendAsync((long)result, change);
         await redis.GetSubscriber().PublishAsync(RedisChannel.Literal(NotifyChannel), (long)result);
+    }
+
+    /// <summary>The changes of the given global numbers, in the order given (a number not stored is skipped).</summary>
+    public async Task<IReadOnlyList<SequencedChange>> GetAsync(IReadOnlyList<long> sequences)
+    {
+        var values = await redis.GetDatabase().HashGetAsync(Changes, sequences.Select(s => (RedisValue)s.ToString(CultureInfo.InvariantCulture)).ToArray());
+        var list = new List<SequencedChange>(values.Length);
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (!values[i].IsNull)
+            {
+                list.Add(new SequencedChange(sequences[i], JsonSerializer.Deserialize<CreditChange>(values[i].ToString(), DomainSerialization.Options)!));
+            }
+        }
+
+        return list;
     }
 
     /// <summary>The highest sequence number assigned so far (0 when none).</summary>
