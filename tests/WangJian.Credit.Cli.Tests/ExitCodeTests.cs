@@ -46,7 +46,7 @@ public sealed class ExitCodeTests(CliServerFixture server)
     [Fact]
     public async Task Status_UnknownRoleInTokenFile_ExitsTwoListingTheRoles()
     {
-        var result = await server.RunAsync("auditor", "status", "91330106673959654P");
+        var result = await server.RunAsync("inspector", "status", "91330106673959654P");
 
         Assert.Equal(ExitCodes.Usage, result.ExitCode);
         Assert.Contains("agency:NDRC", result.Err, StringComparison.Ordinal);
