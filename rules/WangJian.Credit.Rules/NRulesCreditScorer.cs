@@ -7,7 +7,7 @@ using WangJian.Credit.Rules.Facts;
 namespace WangJian.Credit.Rules;
 
 /// <summary>
-/// DOMAIN.md §4 as NRules rules (one per file under <c>Rules/</c>): one session per assessment over
+/// docs/policy.md §4 as NRules rules (one per file under <c>Rules/</c>): one session per assessment over
 /// the history's facts, the as-of fact and the policy fact.
 /// </summary>
 /// <remarks>

@@ -30,7 +30,7 @@ public enum RepairBlock
 public sealed record RepairCheck(DateTimeOffset At, bool Allowed, RepairBlock Block, DateTimeOffset? EarliestAt, string Reason);
 
 /// <summary>
-/// DOMAIN.md §4.5 (listing repair) and §4.6 (violation repair) preconditions, as a pure function of
+/// docs/policy.md §4.5 (listing repair) and §4.6 (violation repair) preconditions, as a pure function of
 /// the record, the policy and the listing in force at the decision instant R (take it from the
 /// assessment at R, so that the scorer stays the one place that decides what is listed).
 /// </summary>

@@ -5,7 +5,7 @@ using Orleans.Serialization;
 namespace WangJian.Credit.Abstractions;
 
 /// <summary>
-/// The domain stays free of Orleans (ARCHITECTURE.md), so its records cross grain calls and reach storage
+/// The domain stays free of Orleans (docs/architecture.md), so its records cross grain calls and reach storage
 /// as System.Text.Json: one set of options for both, readable in Redis, tolerant of added fields.
 /// </summary>
 public static class DomainSerialization

@@ -1,6 +1,6 @@
 namespace WangJian.Credit.Domain;
 
-/// <summary>The eight Net Sword agencies (DOMAIN.md §2).</summary>
+/// <summary>The eight Net Sword agencies (docs/policy.md §2).</summary>
 public static class Agencies
 {
     public static readonly IReadOnlyList<string> All = ["SAMR", "NDRC", "MIIT", "MPS", "MOFCOM", "GACC", "CAC", "SPB"];

@@ -1,6 +1,6 @@
 namespace WangJian.Credit.Domain;
 
-/// <summary>One offense of the catalogue (DOMAIN.md §4.1).</summary>
+/// <summary>One offense of the catalogue (docs/policy.md §4.1).</summary>
 /// <param name="Points">Base points for MINOR, GENERAL, SERIOUS, ESPECIALLY_SERIOUS, in that order.</param>
 public sealed record OffenseDefinition(
     string Code,
@@ -13,10 +13,10 @@ public sealed record OffenseDefinition(
     public decimal PointsFor(Severity severity) => Points[(int)severity - 1];
 }
 
-/// <summary>How long a violation deducts and with what weight (DOMAIN.md §4.2).</summary>
+/// <summary>How long a violation deducts and with what weight (docs/policy.md §4.2).</summary>
 public sealed record AgePolicy(int MinorMonths, int FullWeightMonths, int HalfWeightUntilMonths, decimal HalfWeight);
 
-/// <summary>Repeat multiplier for the n-th violation of a family inside the window (DOMAIN.md §4.3).</summary>
+/// <summary>Repeat multiplier for the n-th violation of a family inside the window (docs/policy.md §4.3).</summary>
 public sealed record RepeatPolicy(int WindowMonths, IReadOnlyList<decimal> Multipliers)
 {
     /// <summary>Multiplier for the 1-based ordinal; the last entry applies to every later one.</summary>
@@ -35,7 +35,7 @@ public sealed record GradeBands(decimal A, decimal B, decimal C)
     public Grade GradeFor(decimal score) => score >= A ? Grade.A : score >= B ? Grade.B : score >= C ? Grade.C : Grade.D;
 }
 
-/// <summary>The serious illegal and dishonest list (DOMAIN.md §4.5).</summary>
+/// <summary>The serious illegal and dishonest list (docs/policy.md §4.5).</summary>
 /// <param name="DurationMonths">How long one trigger lists the operator.</param>
 /// <param name="RepeatFamily">The family whose repeats list the operator (FAKE_REVIEW: repeat 炒信).</param>
 /// <param name="RepeatCount">How many violations of that family inside the window list.</param>
@@ -50,7 +50,7 @@ public sealed record ListingPolicy(
     Severity RepeatMinSeverity,
     int RepairAfterMonths);
 
-/// <summary>Credit repair of one violation (DOMAIN.md §4.6).</summary>
+/// <summary>Credit repair of one violation (docs/policy.md §4.6).</summary>
 public sealed record RepairPolicy(int DefaultMonths, IReadOnlyDictionary<string, int> FamilyMonths)
 {
     public int MonthsFor(string family) => FamilyMonths.TryGetValue(family, out var m) ? m : DefaultMonths;
@@ -59,7 +59,7 @@ public sealed record RepairPolicy(int DefaultMonths, IReadOnlyDictionary<string,
 /// <summary>What one measure does to one approval matter.</summary>
 public sealed record MatterEffect(string Matter, MeasureEffect Effect);
 
-/// <summary>One joint-punishment measure of the catalogue (DOMAIN.md §5).</summary>
+/// <summary>One joint-punishment measure of the catalogue (docs/policy.md §5).</summary>
 public sealed record MeasureDefinition(
     string Agency,
     string Code,

@@ -3,7 +3,7 @@ namespace WangJian.Credit.Domain;
 /// <summary>A measure that bears on a checked matter, with its effect on it.</summary>
 public sealed record AppliedMeasure(MeasureDefinition Measure, MeasureEffect Effect);
 
-/// <summary>The answer to "may this operator be granted this matter by this agency?" (DOMAIN.md §5, 应查必查).</summary>
+/// <summary>The answer to "may this operator be granted this matter by this agency?" (docs/policy.md §5, 应查必查).</summary>
 public sealed record CheckAnswer(CheckDecision Decision, IReadOnlyList<AppliedMeasure> Measures);
 
 /// <summary>

@@ -27,7 +27,7 @@ public enum NoticeState
     Acknowledged = 4,
 }
 
-/// <summary>One measure of a punishment case, sent to the agency that applies it (DOMAIN.md §5).</summary>
+/// <summary>One measure of a punishment case, sent to the agency that applies it (docs/policy.md §5).</summary>
 public sealed record Notice(
     string NoticeId,
     string CaseId,

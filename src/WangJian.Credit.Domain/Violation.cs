@@ -13,7 +13,7 @@ public sealed record StatusChange(ViolationStatus To, DateTimeOffset At, string 
 public sealed record SecondPerson(string ApprovalId, string ApprovedBy, DateTimeOffset ApprovedAt);
 
 /// <summary>
-/// One administrative penalty decision against an operator (DOMAIN.md §3). Never deleted; its
+/// One administrative penalty decision against an operator (docs/policy.md §3). Never deleted; its
 /// identity is (AuthorityCode, DecisionNumber).
 /// </summary>
 public sealed record Violation(
@@ -42,7 +42,7 @@ public sealed record Violation(
     /// <summary>When credit repair took effect, if it did.</summary>
     public DateTimeOffset? RepairedAt => Status == ViolationStatus.Repaired ? Changes[^1].At : null;
 
-    /// <summary>DOMAIN.md §4.2: exists, not revoked, not repaired at or before <paramref name="t"/>.</summary>
+    /// <summary>docs/policy.md §4.2: exists, not revoked, not repaired at or before <paramref name="t"/>.</summary>
     public bool IsActiveAt(DateTimeOffset t) => DecidedAt <= t && !IsRevoked && !(RepairedAt is { } r && r <= t);
 
     /// <summary>The deterministic id of the decision (authority, number), stable across retries and imports.</summary>
@@ -70,7 +70,7 @@ public sealed record Violation(
         && DecidedAt == other.DecidedAt
         && Description == other.Description;
 
-    /// <summary>Total order of DOMAIN.md §4.2: decided_at, then (authority_code, decision_number) ordinally.</summary>
+    /// <summary>Total order of docs/policy.md §4.2: decided_at, then (authority_code, decision_number) ordinally.</summary>
     public static int CompareChronologically(Violation a, Violation b)
     {
         var c = a.DecidedAt.CompareTo(b.DecidedAt);
@@ -84,7 +84,7 @@ public sealed record Violation(
     }
 }
 
-/// <summary>An approved repair of the listing itself (DOMAIN.md §4.5), effective from <see cref="At"/>.</summary>
+/// <summary>An approved repair of the listing itself (docs/policy.md §4.5), effective from <see cref="At"/>.</summary>
 public sealed record ListingRepair(DateTimeOffset At, string By, string Reason, DateTimeOffset RecordedAt, SecondPerson? Approval = null);
 
 /// <summary>All we know of one operator: the input of the scorer.</summary>

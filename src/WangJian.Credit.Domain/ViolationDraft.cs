@@ -24,7 +24,7 @@ public sealed partial record ViolationDraft(
     public const int MaxDecisionNumberLength = 128;
     public const int MaxAuthorityNameLength = 200;
 
-    /// <summary>The earliest decision date the service accepts (DOMAIN.md §3).</summary>
+    /// <summary>The earliest decision date the service accepts (docs/policy.md §3).</summary>
     public static readonly DateTimeOffset EarliestDecision = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]

@@ -9,9 +9,9 @@ public class PolicyLoaderTests
 
     private static readonly Lazy<string> DefaultText = new(() => File.ReadAllText(PolicyFile.DefaultPath));
 
-    // ---- the default policy against DOMAIN.md -------------------------------------------------------
+    // ---- the default policy against docs/policy.md -------------------------------------------------------
 
-    /// <summary>DOMAIN.md §4.1, row by row: code, family, 中文, MINOR/GENERAL/SERIOUS/ESPECIALLY_SERIOUS, listable.</summary>
+    /// <summary>docs/policy.md §4.1, row by row: code, family, 中文, MINOR/GENERAL/SERIOUS/ESPECIALLY_SERIOUS, listable.</summary>
     public static TheoryData<string, string, string, int, int, int, int, bool> OffenseTable => new()
     {
         { "FAKE_TRANSACTION", "FAKE_REVIEW", "虚构交易、刷单", 4, 8, 20, 40, false },
@@ -40,7 +40,7 @@ public class PolicyLoaderTests
         { "PROHIBITED_GOODS", "PROHIBITED_TRADE", "销售禁止交易商品", 5, 10, 22, 45, false },
     };
 
-    /// <summary>DOMAIN.md §5, one row per (agency, matter): the effect of the agency's measure on it.</summary>
+    /// <summary>docs/policy.md §5, one row per (agency, matter): the effect of the agency's measure on it.</summary>
     public static TheoryData<string, string, string> MeasureTable => new()
     {
         { "SAMR", "SPOT_CHECK", "ENHANCED_REVIEW" },

@@ -256,7 +256,7 @@ public class UsccTests
     [Fact]
     public void CheckCharacter_Weights_AreThePowersOfThreeOfTheStandard()
     {
-        // DOMAIN.md §2 lists w = 1,3,9,...,28 and says w(i) = 3^i mod 31; the reference below uses the list.
+        // docs/policy.md §2 lists w = 1,3,9,...,28 and says w(i) = 3^i mod 31; the reference below uses the list.
         var powers = Enumerable.Range(0, 17).Select(i => (int)System.Numerics.BigInteger.ModPow(3, i, 31)).ToArray();
         Assert.Equal(Weights, powers);
 
@@ -325,7 +325,7 @@ public class UsccTests
 
     private static readonly int[] Weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
-    /// <summary>DOMAIN.md §2 written out independently: c = (31 − Σ value(i)·w(i) mod 31) mod 31.</summary>
+    /// <summary>docs/policy.md §2 written out independently: c = (31 − Σ value(i)·w(i) mod 31) mod 31.</summary>
     private static char ReferenceCheckCharacter(string first17)
     {
         var sum = 0;

@@ -191,7 +191,7 @@ public sealed class OperatorGrainTests(ClusterFixture fixture) : IClassFixture<C
         var refused = await grain.RepairViolationAsync(recorded.Violation!.Id, null, "application 1", "a");
 
         Assert.Equal(CommandErrorKind.FailedPrecondition, refused.Error!.Kind);
-        // PRODUCT_SAFETY waits 12 months (DOMAIN.md §4.6).
+        // PRODUCT_SAFETY waits 12 months (docs/policy.md §4.6).
         Assert.Equal(decided.AddMonths(12), refused.Error.Earliest);
     }
 

@@ -3,7 +3,7 @@ using WangJian.Credit.Domain;
 namespace WangJian.Credit.Rules.Tests;
 
 /// <summary>
-/// DOMAIN.md §4 read straight off the page in plain C#, with no rule engine, as the oracle the
+/// docs/policy.md §4 read straight off the page in plain C#, with no rule engine, as the oracle the
 /// NRules scorer is checked against and the baseline it is benchmarked against. It is written
 /// from the text rather than from the rules, and it only depends on the Domain types, so the
 /// benchmark project can compile this one file as a link.

@@ -4,7 +4,7 @@ using static WangJian.Credit.Rules.Tests.Histories;
 namespace WangJian.Credit.Rules.Tests;
 
 /// <summary>
-/// DOMAIN.md §4 by example, every number worked out by hand from the default policy 2019.1. Run
+/// docs/policy.md §4 by example, every number worked out by hand from the default policy 2019.1. Run
 /// against both scorers, so that the oracle of the property tests is itself checked by hand.
 /// </summary>
 public abstract class ScorerTableTests

@@ -119,7 +119,7 @@ public sealed class JointPunishmentTests(ITestOutputHelper output) : IAsyncLifet
         var listedCheck = await ndrc.CheckOperatorAsync(new CheckOperatorRequest { OperatorId = ops[0], Matter = "GOV_FUNDING" });
         Assert.Equal(CheckDecision.Prohibit, listedCheck.Decision);
 
-        // The case holds one IMPOSE notice per measure of DOMAIN.md §5.
+        // The case holds one IMPOSE notice per measure of docs/policy.md §5.
         var cases = await regulator.ListPunishmentCasesAsync(new ListPunishmentCasesRequest { OperatorId = ops[0] });
         var theCase = Assert.Single(cases.Cases);
         Assert.Equal("system", theCase.OpenedBy);

@@ -18,7 +18,7 @@ public sealed class RegulatorApiTests(ServerFixture server)
         Assert.Equal(ViolationStatus.Active, response.Violation.Status);
         Assert.Equal("FAKE_REVIEW", response.Violation.Family);
         Assert.Equal("dev-regulator", response.Violation.RecordedBy);
-        // DOMAIN.md §4.1: GENERAL FAKE_REVIEW_ORGANIZING is 15 points; §4.4: 85 is grade B.
+        // docs/policy.md §4.1: GENERAL FAKE_REVIEW_ORGANIZING is 15 points; §4.4: 85 is grade B.
         Assert.Equal(85, response.Status.Score);
         Assert.Equal(Grade.B, response.Status.Grade);
         Assert.False(response.Status.Blacklisted);

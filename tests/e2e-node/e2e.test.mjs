@@ -60,7 +60,7 @@ after(() => {
 
 const decidedAt = () => ({ seconds: Math.floor(Date.now() / 1000) - 86400, nanos: 0 });
 
-test('RecordViolation then GetCreditStatus: one GENERAL FAKE_REVIEW_ORGANIZING is 85 / B (DOMAIN.md §4.1–4.4)', async () => {
+test('RecordViolation then GetCreditStatus: one GENERAL FAKE_REVIEW_ORGANIZING is 85 / B (docs/policy.md §4.1–4.4)', async () => {
   const regulator = new v1.RegulatorService(address, grpc.credentials.createInsecure());
   const credit = new v1.CreditService(address, grpc.credentials.createInsecure());
   const recorded = await call(regulator, 'RecordViolation', {

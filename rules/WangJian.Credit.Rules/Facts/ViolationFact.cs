@@ -27,7 +27,7 @@ public sealed class ViolationFact
 
     public OffenseDefinition Offense { get; }
 
-    /// <summary>Position in the total chronological order of DOMAIN.md §4.2 over the whole history.</summary>
+    /// <summary>Position in the total chronological order of docs/policy.md §4.2 over the whole history.</summary>
     public int Order { get; }
 
     public string Id => Violation.Id;
@@ -58,7 +58,7 @@ public sealed class ViolationFact
 
     public IReadOnlyList<string> RulesApplied => (IReadOnlyList<string>?)rulesApplied ?? [];
 
-    /// <summary>DOMAIN.md §4.2: exists, not revoked (for all of time), not repaired at or before t.</summary>
+    /// <summary>docs/policy.md §4.2: exists, not revoked (for all of time), not repaired at or before t.</summary>
     public bool IsActiveAt(DateTimeOffset t) => DecidedAt <= t && !IsRevoked && !(RepairedAt is { } r && r <= t);
 
     public void ApplyHeavierPenalty(decimal points, string rule)

@@ -6,7 +6,7 @@ using WangJian.Credit.Rules.Scoring;
 namespace WangJian.Credit.Rules.Rules;
 
 [Name(Id)]
-[Description("A violation above MINOR deducts at full weight in [decided_at, m(decided_at, fullWeightMonths)) (DOMAIN.md §4.2–4.3).")]
+[Description("A violation above MINOR deducts at full weight in [decided_at, m(decided_at, fullWeightMonths)) (docs/policy.md §4.2–4.3).")]
 [Tag("ALL_FAMILIES")]
 [Tag("AGE_WEIGHT")]
 [Tag("DEDUCTION")]

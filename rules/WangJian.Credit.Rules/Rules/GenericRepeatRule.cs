@@ -5,7 +5,7 @@ using WangJian.Credit.Rules.Scoring;
 namespace WangJian.Credit.Rules.Rules;
 
 [Name(Id)]
-[Description("Repeat multiplier for every family without a first-class rule (QUALIFICATION, PRODUCT_SAFETY, COMPETITION, CONSUMER_RIGHTS, PROHIBITED_TRADE, and any family a later policy adds): same counting as the first-class families (DOMAIN.md §4.3).")]
+[Description("Repeat multiplier for every family without a first-class rule (QUALIFICATION, PRODUCT_SAFETY, COMPETITION, CONSUMER_RIGHTS, PROHIBITED_TRADE, and any family a later policy adds): same counting as the first-class families (docs/policy.md §4.3).")]
 [Tag("GENERIC")]
 [Tag("REPEAT")]
 [Tag("DEDUCTION_COMPONENT")]

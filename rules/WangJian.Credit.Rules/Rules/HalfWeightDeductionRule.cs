@@ -6,7 +6,7 @@ using WangJian.Credit.Rules.Scoring;
 namespace WangJian.Credit.Rules.Rules;
 
 [Name(Id)]
-[Description("A violation above MINOR deducts at the policy's half weight in [m(decided_at, fullWeightMonths), m(decided_at, halfWeightUntilMonths)); its 3-year publicity then ends (DOMAIN.md §4.2–4.3).")]
+[Description("A violation above MINOR deducts at the policy's half weight in [m(decided_at, fullWeightMonths), m(decided_at, halfWeightUntilMonths)); its 3-year publicity then ends (docs/policy.md §4.2–4.3).")]
 [Tag("ALL_FAMILIES")]
 [Tag("AGE_WEIGHT")]
 [Tag("DEDUCTION")]

@@ -4,7 +4,7 @@ using WangJian.Credit.Rules.Facts;
 namespace WangJian.Credit.Rules.Rules;
 
 [Name(Id)]
-[Description("A heavier administrative penalty (较重行政处罚) adds the policy's heavier-penalty points to the base (DOMAIN.md §4.3).")]
+[Description("A heavier administrative penalty (较重行政处罚) adds the policy's heavier-penalty points to the base (docs/policy.md §4.3).")]
 [Tag("ALL_FAMILIES")]
 [Tag("DEDUCTION_COMPONENT")]
 [Priority(Stages.HeavierPenalty)]

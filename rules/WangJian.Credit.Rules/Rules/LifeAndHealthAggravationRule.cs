@@ -5,7 +5,7 @@ using WangJian.Credit.Rules.Scoring;
 namespace WangJian.Credit.Rules.Rules;
 
 [Name(Id)]
-[Description("Life-and-health aggravation: a violation of an aggravated code (FALSE_AD_HEALTH, INFANT_FORMULA_PROMOTION) deducts × the health multiplier while another violation of the trigger code (FALSE_AD_HEALTH) is in force (DOMAIN.md §4.3).")]
+[Description("Life-and-health aggravation: a violation of an aggravated code (FALSE_AD_HEALTH, INFANT_FORMULA_PROMOTION) deducts × the health multiplier while another violation of the trigger code (FALSE_AD_HEALTH) is in force (docs/policy.md §4.3).")]
 [Tag("FALSE_ADVERTISING")]
 [Tag("HEALTH")]
 [Tag("DEDUCTION_COMPONENT")]

@@ -6,7 +6,7 @@ using WangJian.Credit.Rules.Scoring;
 namespace WangJian.Credit.Rules.Rules;
 
 [Name(Id)]
-[Description("Listing rule 1 (SAMR Order No. 44): an active violation of a listable offense with a heavier penalty or severity ESPECIALLY_SERIOUS lists the operator from its decided_at (DOMAIN.md §4.5).")]
+[Description("Listing rule 1 (SAMR Order No. 44): an active violation of a listable offense with a heavier penalty or severity ESPECIALLY_SERIOUS lists the operator from its decided_at (docs/policy.md §4.5).")]
 [Tag("ALL_FAMILIES")]
 [Tag("LISTING")]
 [Priority(Stages.Trigger)]

@@ -5,7 +5,7 @@ using WangJian.Credit.Rules.Facts;
 namespace WangJian.Credit.Rules.Rules;
 
 [Name(Id)]
-[Description("An operator on the serious illegal and dishonest list is graded D whatever its score (DOMAIN.md §4.4).")]
+[Description("An operator on the serious illegal and dishonest list is graded D whatever its score (docs/policy.md §4.4).")]
 [Tag("LISTING")]
 [Tag("SCORE")]
 [Priority(Stages.ListedGrade)]

@@ -5,7 +5,7 @@ using WangJian.Credit.Rules.Scoring;
 namespace WangJian.Credit.Rules.Rules;
 
 [Name(Id)]
-[Description("An approved listing repair at R ends the listing: every trigger at or before R is void from R on; later triggers list again (DOMAIN.md §4.5).")]
+[Description("An approved listing repair at R ends the listing: every trigger at or before R is void from R on; later triggers list again (docs/policy.md §4.5).")]
 [Tag("LISTING")]
 [Tag("REPAIR")]
 [Priority(Stages.ListingRepair)]

@@ -5,7 +5,7 @@ using WangJian.Credit.Rules.Scoring;
 namespace WangJian.Credit.Rules.Rules;
 
 [Name(Id)]
-[Description("Each surviving trigger t lists over [t, m(t, durationMonths)); the reported listing is the run of chained intervals containing T, from its first trigger to its last interval's end (DOMAIN.md §4.5).")]
+[Description("Each surviving trigger t lists over [t, m(t, durationMonths)); the reported listing is the run of chained intervals containing T, from its first trigger to its last interval's end (docs/policy.md §4.5).")]
 [Tag("LISTING")]
 [Priority(Stages.ListingRun)]
 public sealed class ListingRunRule : Rule

@@ -6,7 +6,7 @@ using WangJian.Credit.Rules.Scoring;
 namespace WangJian.Credit.Rules.Rules;
 
 [Name(Id)]
-[Description("A MINOR violation (warning or low fine, published 3 months under SAMR Order No. 45) deducts at full weight in [decided_at, m(decided_at, minorMonths)) and not after (DOMAIN.md §4.2–4.3).")]
+[Description("A MINOR violation (warning or low fine, published 3 months under SAMR Order No. 45) deducts at full weight in [decided_at, m(decided_at, minorMonths)) and not after (docs/policy.md §4.2–4.3).")]
 [Tag("ALL_FAMILIES")]
 [Tag("AGE_WEIGHT")]
 [Tag("DEDUCTION")]

@@ -4,7 +4,7 @@ using WangJian.Credit.Rules.Facts;
 namespace WangJian.Credit.Rules.Rules;
 
 [Name(Id)]
-[Description("A listing repair dated after T (a past status being recomputed) ends the listing at its date (DOMAIN.md §4.5).")]
+[Description("A listing repair dated after T (a past status being recomputed) ends the listing at its date (docs/policy.md §4.5).")]
 [Tag("SCHEDULE")]
 [Tag("LISTING")]
 [Tag("REPAIR")]

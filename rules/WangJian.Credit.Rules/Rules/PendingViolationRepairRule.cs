@@ -4,7 +4,7 @@ using WangJian.Credit.Rules.Facts;
 namespace WangJian.Credit.Rules.Rules;
 
 [Name(Id)]
-[Description("A violation repaired after T (a past status being recomputed) stops deducting, triggering and counting at its repair (DOMAIN.md §4.6).")]
+[Description("A violation repaired after T (a past status being recomputed) stops deducting, triggering and counting at its repair (docs/policy.md §4.6).")]
 [Tag("SCHEDULE")]
 [Tag("REPAIR")]
 [Priority(Stages.Schedule)]

@@ -4,7 +4,7 @@ using WangJian.Credit.Rules.Facts;
 namespace WangJian.Credit.Rules.Rules;
 
 [Name(Id)]
-[Description("A recorded decision dated after T starts to count at its decided_at: the assessment must be recomputed then (DOMAIN.md §4.2 \"exists\").")]
+[Description("A recorded decision dated after T starts to count at its decided_at: the assessment must be recomputed then (docs/policy.md §4.2 \"exists\").")]
 [Tag("SCHEDULE")]
 [Priority(Stages.Schedule)]
 public sealed class PendingViolationRule : Rule

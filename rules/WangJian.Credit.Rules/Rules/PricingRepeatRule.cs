@@ -5,7 +5,7 @@ using WangJian.Credit.Rules.Scoring;
 namespace WangJian.Credit.Rules.Rules;
 
 [Name(Id)]
-[Description("Repeat multiplier for the PRICING family — 价格违法 (Price Law 13–14): the active violations of the family decided in (m(T, −window), T], in decided_at order, get the policy's 1st, 2nd, 3rd-and-later multipliers (DOMAIN.md §4.3).")]
+[Description("Repeat multiplier for the PRICING family — 价格违法 (Price Law 13–14): the active violations of the family decided in (m(T, −window), T], in decided_at order, get the policy's 1st, 2nd, 3rd-and-later multipliers (docs/policy.md §4.3).")]
 [Tag("PRICING")]
 [Tag("REPEAT")]
 [Tag("DEDUCTION_COMPONENT")]

@@ -5,7 +5,7 @@ using WangJian.Credit.Rules.Facts;
 namespace WangJian.Credit.Rules.Rules;
 
 [Name(Id)]
-[Description("Credit repair of an active violation becomes possible at m(decided_at, repair months of its family) (SAMR Order No. 45; DOMAIN.md §4.6): the status shown to the operator changes then.")]
+[Description("Credit repair of an active violation becomes possible at m(decided_at, repair months of its family) (SAMR Order No. 45; docs/policy.md §4.6): the status shown to the operator changes then.")]
 [Tag("SCHEDULE")]
 [Tag("REPAIR")]
 [Priority(Stages.Schedule)]

@@ -5,7 +5,7 @@ using WangJian.Credit.Rules.Scoring;
 namespace WangJian.Credit.Rules.Rules;
 
 [Name(Id)]
-[Description("Listing rule 2, repeat 炒信: among the active violations of the policy's repeat family (FAKE_REVIEW) of at least the minimum severity, in decided_at order, each one that completes repeatCount inside one repeatWindowMonths window lists the operator from its decided_at (DOMAIN.md §4.5).")]
+[Description("Listing rule 2, repeat 炒信: among the active violations of the policy's repeat family (FAKE_REVIEW) of at least the minimum severity, in decided_at order, each one that completes repeatCount inside one repeatWindowMonths window lists the operator from its decided_at (docs/policy.md §4.5).")]
 [Tag("FAKE_REVIEW")]
 [Tag("LISTING")]
 [Priority(Stages.Trigger)]

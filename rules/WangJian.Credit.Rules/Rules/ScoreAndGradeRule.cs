@@ -5,7 +5,7 @@ using WangJian.Credit.Rules.Scoring;
 namespace WangJian.Credit.Rules.Rules;
 
 [Name(Id)]
-[Description("score = max(0, 100 − Σ deductions); grade A/B/C/D by the policy's bands (DOMAIN.md §4.4).")]
+[Description("score = max(0, 100 − Σ deductions); grade A/B/C/D by the policy's bands (docs/policy.md §4.4).")]
 [Tag("SCORE")]
 [Priority(Stages.Score)]
 public sealed class ScoreAndGradeRule : Rule

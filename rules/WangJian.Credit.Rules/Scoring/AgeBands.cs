@@ -4,7 +4,7 @@ using WangJian.Credit.Rules.Facts;
 namespace WangJian.Credit.Rules.Scoring;
 
 /// <summary>
-/// "In force" of DOMAIN.md §4.2 for rules that only ask whether another violation still counts;
+/// "In force" of docs/policy.md §4.2 for rules that only ask whether another violation still counts;
 /// the deduction rules state each age band themselves.
 /// </summary>
 public static class AgeBands

@@ -3,7 +3,7 @@ using WangJian.Credit.Rules.Facts;
 
 namespace WangJian.Credit.Rules.Scoring;
 
-/// <summary>The action shared by the age-band rules: DOMAIN.md §4.3's formula over the components earlier rules set.</summary>
+/// <summary>The action shared by the age-band rules: docs/policy.md §4.3's formula over the components earlier rules set.</summary>
 public static class DeductionMath
 {
     public static void Deduct(ViolationFact v, Scorecard card, decimal ageWeight, string rule, DateTimeOffset bandEnd)

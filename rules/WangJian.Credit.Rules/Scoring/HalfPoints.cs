@@ -1,6 +1,6 @@
 namespace WangJian.Credit.Rules.Scoring;
 
-/// <summary>DOMAIN.md §4.3's round½, so that two implementations agree to the half point.</summary>
+/// <summary>docs/policy.md §4.3's round½, so that two implementations agree to the half point.</summary>
 public static class HalfPoints
 {
     public static decimal Round(decimal x) => Math.Round(2 * x, MidpointRounding.AwayFromZero) / 2;

@@ -3,7 +3,7 @@ using WangJian.Credit.Rules.Facts;
 
 namespace WangJian.Credit.Rules.Scoring;
 
-/// <summary>Actions of the listing rules (DOMAIN.md §4.5).</summary>
+/// <summary>Actions of the listing rules (docs/policy.md §4.5).</summary>
 public static class ListingTriggers
 {
     public static void Single(ViolationFact v, Scorecard card, string rule) =>

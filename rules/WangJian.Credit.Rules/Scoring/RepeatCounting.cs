@@ -3,7 +3,7 @@ using WangJian.Credit.Rules.Facts;
 
 namespace WangJian.Credit.Rules.Scoring;
 
-/// <summary>The action shared by the per-family repeat rules (DOMAIN.md §4.3 "repeat").</summary>
+/// <summary>The action shared by the per-family repeat rules (docs/policy.md §4.3 "repeat").</summary>
 public static class RepeatCounting
 {
     public static void Apply(FamilyFact family, AsOfFact asOf, PolicyFact policy, Scorecard card, string rule)

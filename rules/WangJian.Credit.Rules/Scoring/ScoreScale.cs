@@ -3,7 +3,7 @@ using WangJian.Credit.Rules.Facts;
 namespace WangJian.Credit.Rules.Scoring;
 
 /// <summary>
-/// The scale the score is expressed on (DOMAIN.md §4.4: 100 − Σ deductions). It is the unit of the
+/// The scale the score is expressed on (docs/policy.md §4.4: 100 − Σ deductions). It is the unit of the
 /// score rather than a policy choice — the policy loader itself checks grade bands against it.
 /// </summary>
 public static class ScoreScale

@@ -2,7 +2,7 @@ using WangJian.Credit.Domain;
 
 namespace WangJian.Credit.Rules.Scoring;
 
-/// <summary>Boundary instants of the month-based windows of DOMAIN.md §4.</summary>
+/// <summary>Boundary instants of the month-based windows of docs/policy.md §4.</summary>
 public static class Windows
 {
     /// <summary>
