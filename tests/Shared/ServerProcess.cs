@@ -145,34 +145,8 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>Starts the server and waits for it to exit on its own (a refused start): exit code and output.</summary>
     public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(string dataDir, params string[] extraArgs)
     {
-        var dll = ServerDll();
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { dll, "--urls", "http://127.0.0.1:0", "--Http:Urls", "http://127.0.0.1:0", "--Storage:DataDir", dataDir, "--Orleans:SiloPort", "0", "--Observability:MetricsUrl=" }.Concat(extraArgs))
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the server");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("the server did not exit within 90 s: " + await stdout);
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
+        var (code, stdout, stderr) = await RunToExitAsync(["--urls", "http://127.0.0.1:0", "--Storage:DataDir", dataDir, "--Orleans:SiloPort", "0", .. extraArgs]);
+        return (code, stdout + stderr);
     }
 
     /// <summary>SIGTERM: a clean stop (the host's shutdown runs), waits for the exit.</summary>
