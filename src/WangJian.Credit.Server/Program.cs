@@ -13,7 +13,7 @@ try
     catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
     {
         // Checked before the start too; this covers a host name in Urls or a port taken in between.
-        throw new StartupException(e.Message.Split('\n')[0].TrimEnd('.'), "Urls", e);
+        throw new StartupException(e.Message.Split('\n')[0].TrimEnd('.'), "Urls, Http:Urls", e);
     }
 
     // Plain lines that scripts and tests can wait for: the gRPC addresses first, then REST/JSON.

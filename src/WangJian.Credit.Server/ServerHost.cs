@@ -40,6 +40,19 @@ public static class ServerHost
         configure?.Invoke(builder);
         var config = builder.Configuration;
 
+        // Both listener settings are checked (form, port range, port free) before anything starts.
+        foreach (var (key, fallback) in new[] { ("urls", Listeners.DefaultGrpcUrls), (Listeners.HttpUrlsKey, Listeners.DefaultHttpUrls) })
+        {
+            var setting = key == "urls" ? "Urls" : key;
+            foreach (var url in Preflight.ParseUrls(config[key] is { Length: > 0 } v ? v : key == "urls" ? fallback : config[key] ?? fallback, setting))
+            {
+                if (OptionChecks.ListenAddress(url.Host) is { } address)
+                {
+                    Preflight.RequirePortFree(address, url.Port, "HTTP address", setting);
+                }
+            }
+        }
+
         // gRPC (h2c) on Urls, REST/JSON on Http:Urls: bound here, so Kestrel's own Urls binding is cleared.
         var listeners = Listeners.From(config);
         builder.Configuration[WebHostDefaults.ServerUrlsKey] = string.Empty;
@@ -85,14 +98,6 @@ public static class ServerHost
         var observability = config.GetSection(ObservabilityOptions.Section).Get<ObservabilityOptions>() ?? new ObservabilityOptions();
         var deliveryOptions = config.GetSection(DeliveryOptions.Section).Get<DeliveryOptions>() ?? new DeliveryOptions();
         OptionChecks.Validate(storage, silo, observability, deliveryOptions);
-        var httpUrls = Preflight.ParseUrls(config["urls"], "Urls");
-        foreach (var url in httpUrls)
-        {
-            if (OptionChecks.ListenAddress(url.Host) is { } address)
-            {
-                Preflight.RequirePortFree(address, url.Port, "HTTP address", "Urls");
-            }
-        }
 
         using var bootLoggers = LoggerFactory.Create(l => l.AddConsole().SetMinimumLevel(LogLevel.Information));
         var bootLog = bootLoggers.CreateLogger("WangJian.Credit.Server");

@@ -97,9 +97,17 @@ test('RecordViolation over fetch, read back by GetCreditStatus over gRPC and RES
   const history = await rest('GET', `/v1/operators/${op}/violations`, 'regulator');
   const grpcHistory = await viaGrpc('regulator', 'ListViolations', { operatorId: op }, 'regulator');
   assert.deepEqual(stripTimes(history.body), stripTimes(grpcHistory));
-  const revoked = await rest('POST', `/v1/operators/${op}/violations/${recorded.body.violation.violationId}:revoke`, 'regulator', { reason: '复议撤销' });
-  assert.equal(revoked.body.violation.status, 'VIOLATION_STATUS_REVOKED');
-  assert.equal(revoked.body.status.score, 100);
+  // Revocation needs a second person: the proposal changes nothing until another regulator approves it.
+  const proposed = await rest('POST', `/v1/operators/${op}/violations/${recorded.body.violation.violationId}:revoke`, 'regulator', { reason: '复议撤销' });
+  assert.equal(proposed.status, 200, JSON.stringify(proposed.body));
+  assert.equal(proposed.body.violation.status, 'VIOLATION_STATUS_ACTIVE');
+  assert.ok(proposed.body.approval.approvalId);
+  const own = await rest('POST', `/v1/approvals/${proposed.body.approval.approvalId}:decide`, 'regulator', { decision: 'APPROVAL_DECISION_APPROVE', reason: '同意' });
+  assert.equal(own.status, 403, JSON.stringify(own.body));
+  const approved = await rest('POST', `/v1/approvals/${proposed.body.approval.approvalId}:decide`, 'regulator-2', { decision: 'APPROVAL_DECISION_APPROVE', reason: '同意' });
+  assert.equal(approved.status, 200, JSON.stringify(approved.body));
+  assert.equal(approved.body.violation.status, 'VIOLATION_STATUS_REVOKED');
+  assert.equal(approved.body.status.score, 100);
 });
 
 test('a listed operator over fetch: blacklist, check, cases, notices, acknowledge', async () => {
