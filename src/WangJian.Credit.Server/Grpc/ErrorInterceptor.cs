@@ -26,13 +26,24 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger, StorageOp
         try
         {
             var call = continuation(request, context);
-            if (await Task.WhenAny(call, Task.Delay(callTimeout, context.CancellationToken)) != call
-                && !context.CancellationToken.IsCancellationRequested
-                && !await StoreAnswersAsync())
+            if (call.IsCompleted)
             {
-                // Slow because the store does not answer: say so now. A call that is only queued (many calls
-                // on one operator, a busy machine) while the store answers goes on to its answer.
-                throw StoreNotAnswering(context);
+                return await call;
+            }
+
+            try
+            {
+                // One timer per call (WaitAsync), dropped as soon as the call completes.
+                return await call.WaitAsync(callTimeout);
+            }
+            catch (TimeoutException) when (!call.IsCompleted && !context.CancellationToken.IsCancellationRequested)
+            {
+                if (!await StoreAnswersAsync())
+                {
+                    // Slow because the store does not answer: say so now. A call that is only queued (many
+                    // calls on one operator, a busy machine) while the store answers goes on to its answer.
+                    throw StoreNotAnswering(context);
+                }
             }
 
             return await call;
