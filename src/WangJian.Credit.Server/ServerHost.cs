@@ -41,10 +41,10 @@ public static class ServerHost
         var config = builder.Configuration;
 
         // Both listener settings are checked (form, port range, port free) before anything starts.
-        foreach (var (key, fallback) in new[] { ("urls", Listeners.DefaultGrpcUrls), (Listeners.HttpUrlsKey, Listeners.DefaultHttpUrls) })
+        var (grpcUrls, restUrls) = Listeners.Configured(config);
+        foreach (var (setting, urls) in new[] { ("Urls", grpcUrls), (Listeners.HttpUrlsKey, restUrls) })
         {
-            var setting = key == "urls" ? "Urls" : key;
-            foreach (var url in Preflight.ParseUrls(config[key] is { Length: > 0 } v ? v : key == "urls" ? fallback : config[key] ?? fallback, setting))
+            foreach (var url in Preflight.ParseUrls(urls, setting))
             {
                 if (OptionChecks.ListenAddress(url.Host) is { } address)
                 {

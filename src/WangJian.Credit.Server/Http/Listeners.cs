@@ -29,10 +29,13 @@ public sealed class Listeners
     /// <summary>Reads <c>Urls</c> and <c>Http:Urls</c> (each ';'-separated; an empty Http:Urls turns REST off).</summary>
     public static Listeners From(IConfiguration config)
     {
-        var grpcUrls = config[WebHostDefaults.ServerUrlsKey] is { Length: > 0 } u ? u : DefaultGrpcUrls;
-        var httpUrls = config[HttpUrlsKey] ?? DefaultHttpUrls;
+        var (grpcUrls, httpUrls) = Configured(config);
         return new Listeners(Parse(grpcUrls, WebHostDefaults.ServerUrlsKey), Parse(httpUrls, HttpUrlsKey));
     }
+
+    /// <summary>The configured <c>Urls</c> (empty: the default) and <c>Http:Urls</c> (unset: the default; empty: off).</summary>
+    public static (string GrpcUrls, string HttpUrls) Configured(IConfiguration config) =>
+        (config[WebHostDefaults.ServerUrlsKey] is { Length: > 0 } u ? u : DefaultGrpcUrls, config[HttpUrlsKey] ?? DefaultHttpUrls);
 
     /// <summary>The gRPC addresses as bound (a port 0 replaced by the one picked); valid once started.</summary>
     public IReadOnlyList<string> GrpcUrls => grpc.Select(UrlOf).ToList();

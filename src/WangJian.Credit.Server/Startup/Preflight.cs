@@ -139,6 +139,6 @@ public static class Preflight
     private static string FirstLine(string s) => s.Split('\n')[0].Trim();
 
     /// <summary>The connection string without its password, for messages and logs.</summary>
-    public static string Redacted(string connectionString) => string.Join(',', connectionString.Split(',').Select(part =>
+    private static string Redacted(string connectionString) => string.Join(',', connectionString.Split(',').Select(part =>
         part.TrimStart().StartsWith("password=", StringComparison.OrdinalIgnoreCase) ? "password=***" : part));
 }
