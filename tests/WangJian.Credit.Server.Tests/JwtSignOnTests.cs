@@ -40,7 +40,7 @@ public sealed class JwtSignOnTests(JwtSignOnTests.IdentityProvider idp) : IClass
             await File.WriteAllTextAsync(jwks, System.Text.Json.JsonSerializer.Serialize(new { keys = new[] { jwk } }));
             app = await ServerHost.BuildAsync(
             [
-                "--urls", "http://127.0.0.1:0", "--Storage:DataDir", Path.Combine(dir.Path, "data"), "--Orleans:SiloPort", "0",
+                "--urls", "http://127.0.0.1:0", "--Http:Urls", "http://127.0.0.1:0", "--Storage:DataDir", Path.Combine(dir.Path, "data"), "--Orleans:SiloPort", "0",
                 "--Observability:MetricsUrl", "", "--Logging:LogLevel:Default", "Warning",
                 "--Auth:Jwt:SigningKeysFile", jwks, "--Auth:Jwt:Issuer", Issuer, "--Auth:Jwt:Audience", Audience,
             ]);

@@ -50,7 +50,7 @@ public sealed class NoticeSoakTests(ITestOutputHelper output) : IAsyncLifetime
 
         var args = new List<string>
         {
-            "--urls", "http://127.0.0.1:0",
+            "--urls", "http://127.0.0.1:0", "--Http:Urls", "http://127.0.0.1:0",
             "--Storage:DataDir", dataDir.Path,
             "--Orleans:SiloPort", "0",
             "--Observability:MetricsUrl", "",

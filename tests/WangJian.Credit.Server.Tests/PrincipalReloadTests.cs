@@ -22,7 +22,7 @@ public sealed class PrincipalReloadTests : IDisposable
         await WriteAsync(file, ("screening", "keep-token"), ("leaving", "leaving-token"));
         var app = await ServerHost.BuildAsync(
         [
-            "--urls", "http://127.0.0.1:0", "--Storage:DataDir", Path.Combine(dir.Path, "data"), "--Orleans:SiloPort", "0",
+            "--urls", "http://127.0.0.1:0", "--Http:Urls", "http://127.0.0.1:0", "--Storage:DataDir", Path.Combine(dir.Path, "data"), "--Orleans:SiloPort", "0",
             "--Observability:MetricsUrl", "", "--Logging:LogLevel:Default", "Warning", "--Auth:PrincipalsFile", file,
         ]);
         await app.StartAsync();

@@ -48,7 +48,7 @@ public sealed class ScopedServerFixture : IAsyncLifetime
     {
         var args = new List<string>
         {
-            "--urls", "http://127.0.0.1:0",
+            "--urls", "http://127.0.0.1:0", "--Http:Urls", "http://127.0.0.1:0",
             "--Storage:DataDir", DataDir.Path,
             "--Orleans:SiloPort", "0",
             "--Observability:MetricsUrl", "",

@@ -5,6 +5,9 @@ namespace WangJian.Credit.Server.Tests;
 /// <summary>A server that cannot run correctly refuses to start, and says why.</summary>
 public sealed class StartupTests : IDisposable
 {
+    /// <summary>Free ports: the refusal under test is not a port taken by another test's server.</summary>
+    private static readonly string[] NoPorts = ["--urls", "http://127.0.0.1:0", "--Http:Urls", "http://127.0.0.1:0"];
+
     private readonly string dir = Path.Combine(Path.GetTempPath(), "wj-credit-startup", Guid.NewGuid().ToString("N"));
 
     public StartupTests() => Directory.CreateDirectory(dir);
@@ -14,7 +17,7 @@ public sealed class StartupTests : IDisposable
     [Fact]
     public async Task BuildAsync_ExternalRedisWithoutPrincipals_RefusesToStart()
     {
-        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => ServerHost.BuildAsync(["--Storage:Redis", "127.0.0.1:1", "--Storage:DataDir", dir]));
+        var e = await Assert.ThrowsAsync<InvalidOperationException>(() => ServerHost.BuildAsync([.. NoPorts, "--Storage:Redis", "127.0.0.1:1", "--Storage:DataDir", dir]));
         Assert.Contains("Auth:Principals is empty", e.Message);
     }
 
@@ -25,7 +28,7 @@ public sealed class StartupTests : IDisposable
         var broken = Path.Combine(dir, "policy.json");
         await File.WriteAllTextAsync(broken, policy.Replace("\"points\": [\n        8,\n        15,\n        30,\n        60\n      ]", "\"points\": [8, 15, 30]", StringComparison.Ordinal));
 
-        var e = await Assert.ThrowsAsync<PolicyException>(() => ServerHost.BuildAsync(["--Policy:Path", broken, "--Storage:DataDir", dir]));
+        var e = await Assert.ThrowsAsync<PolicyException>(() => ServerHost.BuildAsync([.. NoPorts, "--Policy:Path", broken, "--Storage:DataDir", dir]));
         Assert.Contains("FAKE_REVIEW_ORGANIZING", e.Message);
         Assert.Contains("points must have 4 values", e.Message);
     }
@@ -34,7 +37,7 @@ public sealed class StartupTests : IDisposable
     public async Task BuildAsync_BadPrincipal_RefusesToStartNamingTheEntry()
     {
         var e = await Assert.ThrowsAsync<InvalidOperationException>(() => ServerHost.BuildAsync(
-            ["--Storage:DataDir", dir, "--Auth:Principals:0:Name", "x", "--Auth:Principals:0:Role", "agency", "--Auth:Principals:0:Agency", "FBI", "--Auth:Principals:0:TokenSha256", new string('a', 64)]));
+            [.. NoPorts, "--Storage:DataDir", dir, "--Auth:Principals:0:Name", "x", "--Auth:Principals:0:Role", "agency", "--Auth:Principals:0:Agency", "FBI", "--Auth:Principals:0:TokenSha256", new string('a', 64)]));
         Assert.Contains("Auth:Principals:0", e.Message);
     }
 
@@ -47,7 +50,7 @@ public sealed class StartupTests : IDisposable
         var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var a in new[]
         {
-            ServerProcess.ServerDll(), "--urls", "http://127.0.0.1:0", "--Storage:DataDir", dir, "--Orleans:SiloPort", "0", "--Observability:MetricsUrl=",
+            ServerProcess.ServerDll(), "--urls", "http://127.0.0.1:0", "--Http:Urls", "http://127.0.0.1:0", "--Storage:DataDir", dir, "--Orleans:SiloPort", "0", "--Observability:MetricsUrl=",
             "--Auth:Principals:0:Name", "ok", "--Auth:Principals:0:Role", "platform", "--Auth:Principals:0:TokenSha256", new string('a', 64),
             "--Auth:Principals:1:Name", "ops", "--Auth:Principals:1:Role", "admin", "--Auth:Principals:1:TokenSha256", hash,
         })
@@ -74,7 +77,7 @@ public sealed class StartupTests : IDisposable
     [InlineData("operator", null, "Uscc")]
     public async Task BuildAsync_PrincipalWithoutTheBindingOfItsRole_RefusesToStartNamingTheSetting(string role, string? authority, string setting)
     {
-        string[] args = ["--Storage:DataDir", dir, "--Auth:Principals:0:Name", "x", "--Auth:Principals:0:Role", role, "--Auth:Principals:0:TokenSha256", new string('a', 64)];
+        string[] args = [.. NoPorts, "--Storage:DataDir", dir, "--Auth:Principals:0:Name", "x", "--Auth:Principals:0:Role", role, "--Auth:Principals:0:TokenSha256", new string('a', 64)];
         if (authority is not null)
         {
             args = [.. args, "--Auth:Principals:0:Authorities:0", authority];
