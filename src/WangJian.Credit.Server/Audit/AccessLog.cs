@@ -103,21 +103,21 @@ public sealed record AccessQuery(string? Principal, string? OperatorId, string? 
 /// <summary>
 /// The access log in the store. Calls are not slowed by it: an entry is queued when the call ends (a lock-free
 /// enqueue of the call's <see cref="AccessFeature"/>) and formatted and written by one loop, many at a time
-/// (group commit, gathered for up to <see cref="Linger"/>). Per batch the store gets three commands whatever the
+/// (group commit, gathered for up to <see cref="Linger"/>). Per batch the store gets a few commands whatever the
 /// number of calls in it:
 /// <list type="bullet">
 /// <item>its lines (<see cref="AccessEntry.Encode"/>), deflated, under <c>wj:access:b:&lt;batch&gt;</c>, expiring
 /// after <c>Audit:RetainFor</c>;</item>
 /// <item>the batch in the time index of all batches, <c>wj:access</c>, scored by its newest entry (trimmed to the
 /// retention at most every <see cref="MaintainEvery"/>);</item>
-/// <item>the day index <c>wj:access:d:&lt;yyyyMMdd&gt;</c> of the batch's day (UTC): one hash with a field per
-/// operator (<c>o:&lt;uscc&gt;</c>) and per principal (<c>p:&lt;name&gt;</c>) seen that day, whose value lists the
-/// minutes of the day (4 hex digits each) in which a batch concerned it; a field changes only when a name
-/// shows up in a new minute.</item>
+/// <item>the day index of the batch's day (UTC), <c>wj:access:d:&lt;yyyyMMdd&gt;:&lt;shard&gt;</c>: 256 hashes with a
+/// field per operator (<c>o:&lt;uscc&gt;</c>) and per principal (<c>p:&lt;name&gt;</c>) seen that day, whose value
+/// lists the minutes of the day (4 hex digits each) in which a batch concerned it; a field changes only when
+/// a name shows up in a new minute (one Lua call per hash the batch touches).</item>
 /// </list>
 /// A query by operator or principal reads the day index newest day first and walks only the minutes it lists;
-/// other queries walk all batches. No key per operator or principal: the store's keys grow with days and
-/// batches, not with the operators read (an unknown operator read once costs a field in one day's hash and its
+/// other queries walk all batches. No key per operator or principal: the store's keys grow with days (256 a
+/// day) and batches, not with the operators read (an unknown operator read once costs a field in one day's hash and its
 /// 18 characters in a deflated batch).
 /// </summary>
 /// <remarks>
@@ -155,6 +155,9 @@ public sealed class AccessLog : IDisposable
 
     /// <summary>First byte of a deflated batch; batches of earlier builds are plain UTF-8 lines (hex first).</summary>
     private const byte Deflated = 1;
+
+    /// <summary>Hashes a day's index is spread over (<see cref="Shard"/>).</summary>
+    private const int DayShards = 256;
 
     /// <summary>Fields of one day-index call at most (the script's arguments).</summary>
     private const int IndexChunk = 1000;
@@ -305,7 +308,8 @@ public sealed class AccessLog : IDisposable
             }
 
             var batch = db.CreateBatch();
-            var reads = days.Select(d => batch.HashGetAsync(DayKey(d), field)).ToArray();
+            var shard = Shard(field);
+            var reads = days.Select(d => batch.HashGetAsync(DayKey(d, shard), field)).ToArray();
             batch.Execute();
             var minutes = await Task.WhenAll(reads);
             for (var i = 0; i < days.Count && !walk.Full; i++)
@@ -355,7 +359,25 @@ public sealed class AccessLog : IDisposable
         return new DateTimeOffset(t.Year, t.Month, t.Day, 0, 0, 0, TimeSpan.Zero);
     }
 
-    private static string DayKey(DateTimeOffset day) => DayPrefix + day.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+    private static string DayKey(DateTimeOffset day, int shard) =>
+        $"{DayPrefix}{day.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}:{shard.ToString("x2", CultureInfo.InvariantCulture)}";
+
+    /// <summary>
+    /// The day-index hash a field lives in (FNV-1a of its characters, the same in every process): a day's
+    /// index is <see cref="DayShards"/> hashes, not one. The embedded Garnet keeps a hash as one object and
+    /// copies it whole when it changes outside the log's mutable region, so one hash of 100,000 fields was
+    /// copied, and its copies held, again and again.
+    /// </summary>
+    private static int Shard(string field)
+    {
+        var h = 2166136261u;
+        foreach (var c in field)
+        {
+            h = (h ^ c) * 16777619u;
+        }
+
+        return (int)(h % DayShards);
+    }
 
     private static string MinuteOf(DateTimeOffset t) => ((t.Hour * 60) + t.Minute).ToString("x4", CultureInfo.InvariantCulture);
 
@@ -477,7 +499,7 @@ public sealed class AccessLog : IDisposable
         var newest = new DateTimeOffset(entries[start + count - 1].EndTicks, TimeSpan.Zero);
         var score = newest.ToUnixTimeMilliseconds();
         var blob = Pack(text);
-        var day = DayKey(DayOf(score));
+        var day = DayOf(score);
         var minute = MinuteOf(newest);
 
         // The batch first, then its indexes, in one round trip: an index entry read before its batch
@@ -486,20 +508,15 @@ public sealed class AccessLog : IDisposable
         var batch = db.CreateBatch();
         var writes = new List<Task>(8)
         {
-            batch.StringSetAsync(BatchPrefix + batchId, blob, retain),
+            batch.StringSetAsync(BatchPrefix + batchId, (RedisValue)blob, retain),
             batch.SortedSetAddAsync(AllIndex, batchId, score),
         };
-        var ordered = fields.ToArray();
-        for (var i = 0; i < ordered.Length; i += IndexChunk)
+        foreach (var shard in fields.GroupBy(Shard))
         {
-            var args = new RedisValue[Math.Min(IndexChunk, ordered.Length - i) + 1];
-            args[0] = minute;
-            for (var j = 1; j < args.Length; j++)
+            foreach (var chunk in shard.Chunk(IndexChunk))
             {
-                args[j] = ordered[i + j - 1];
+                writes.Add(batch.ScriptEvaluateAsync(AppendMinuteScript, [DayKey(day, shard.Key)], [minute, .. chunk.Select(f => (RedisValue)f)]));
             }
-
-            writes.Add(batch.ScriptEvaluateAsync(AppendMinuteScript, [day], args));
         }
 
         var maintain = new List<string>();
@@ -509,16 +526,20 @@ public sealed class AccessLog : IDisposable
             maintain.Add(AllIndex);
         }
 
-        if (!maintained.ContainsKey(day))
+        foreach (var shard in fields.Select(Shard).Distinct())
         {
-            // A day's index is written during that day (and by late entries): kept a day longer than its batches.
-            writes.Add(batch.KeyExpireAsync(day, retain + TimeSpan.FromDays(2)));
-            maintain.Add(day);
+            var key = DayKey(day, shard);
+            if (!maintained.ContainsKey(key))
+            {
+                // A day's index is written during that day (and by late entries): kept a day longer than its batches.
+                writes.Add(batch.KeyExpireAsync(key, retain + TimeSpan.FromDays(2)));
+                maintain.Add(key);
+            }
         }
 
         batch.Execute();
         await Task.WhenAll(writes);
-        if (maintained.Count > 1000)
+        if (maintained.Count > 4 * DayShards)
         {
             // Bounded memory: forgetting only means setting an expiry again.
             maintained.Clear();
@@ -558,7 +579,7 @@ public sealed class AccessLog : IDisposable
     }
 
     /// <summary>The batch's text as UTF-8, deflated (fastest level), after the <see cref="Deflated"/> marker.</summary>
-    private byte[] Pack(StringBuilder lines)
+    private ReadOnlyMemory<byte> Pack(StringBuilder lines)
     {
         packed.SetLength(0);
         packed.WriteByte(Deflated);
@@ -583,7 +604,9 @@ public sealed class AccessLog : IDisposable
             }
         }
 
-        return packed.ToArray();
+        // The stream's own buffer, not a copy (a large-object array per batch): the writer awaits each batch's
+        // commands before it packs the next.
+        return new ReadOnlyMemory<byte>(packed.GetBuffer(), 0, (int)packed.Length);
     }
 
     /// <summary>The lines of a stored batch, deflated or (earlier builds) plain.</summary>
@@ -651,13 +674,16 @@ public sealed class AccessLog : IDisposable
                         }
 
                         var score = DateTimeOffset.FromUnixTimeMilliseconds((long)batches[i].Score);
-                        var day = DayKey(DayOf(batches[i].Score));
-                        foreach (var chunk in fields.Chunk(IndexChunk))
+                        var day = DayOf(batches[i].Score);
+                        foreach (var shard in fields.GroupBy(Shard))
                         {
-                            await db.ScriptEvaluateAsync(AppendMinuteScript, [day], [MinuteOf(score), .. chunk.Select(f => (RedisValue)f)]);
-                        }
+                            foreach (var chunk in shard.Chunk(IndexChunk))
+                            {
+                                await db.ScriptEvaluateAsync(AppendMinuteScript, [DayKey(day, shard.Key)], [MinuteOf(score), .. chunk.Select(f => (RedisValue)f)]);
+                            }
 
-                        await db.KeyExpireAsync(day, retain + TimeSpan.FromDays(2));
+                            await db.KeyExpireAsync(DayKey(day, shard.Key), retain + TimeSpan.FromDays(2));
+                        }
                         await db.KeyDeleteAsync(fields.Select(f => (RedisKey)(f.StartsWith("o:", StringComparison.Ordinal)
                             ? "wj:access:op:" + f[2..]
                             : "wj:access:by:" + f[2..])).ToArray());
