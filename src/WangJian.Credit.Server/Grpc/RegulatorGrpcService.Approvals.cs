@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
+using WangJian.Credit.Abstractions;
 using WangJian.Credit.Server.Audit;
 using WangJian.Credit.Server.Auth;
 using WangJian.Credit.Server.Storage;
@@ -44,6 +45,7 @@ public sealed partial class RegulatorGrpcService
 
     /// <summary>Approve (apply the change) or reject, by a second person; see <see cref="Approvals.FourEyes"/>.</summary>
     [Authorize(Roles = Roles.RegulatorReads)]
+    [Writes]
     public override async Task<DecideApprovalResponse> DecideApproval(DecideApprovalRequest request, ServerCallContext context)
     {
         var errors = new List<Domain.FieldViolation>();
@@ -58,7 +60,6 @@ public sealed partial class RegulatorGrpcService
         var access = AccessFeature.Of(context);
         var (approval, applied) = await fourEyes.DecideAsync(
             request.ApprovalId.Trim(), request.Decision == ApprovalDecision.Approve, request.Reason.Trim(), Caller.Decider(context), a => access?.Concerns(a.OperatorId));
-        await durable.WaitAsync();
         var response = new DecideApprovalResponse { Approval = ToProto(approval) };
         if (applied?.Violation is { } v)
         {
