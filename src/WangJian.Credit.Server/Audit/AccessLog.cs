@@ -438,6 +438,12 @@ public sealed class AccessLog : IDisposable
                         logger.LogWarning(e, "Writing {Count} access log entries failed (attempt {Attempt}); retrying", entries.Count, attempt + 1);
                         await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 << Math.Min(attempt, 6))));
                     }
+                    catch (Exception e)
+                    {
+                        // A defect in formatting one batch must not stop the writer (every later flush would wait forever).
+                        logger.LogError(e, "Writing {Count} access log entries failed; they are dropped", entries.Count);
+                        break;
+                    }
                 }
             }
             while (entries.Count == MaxBatch);
