@@ -48,3 +48,10 @@ public sealed record CaseOutcome(
     [property: Id(0)] PunishmentCase? Case,
     [property: Id(1)] bool Created,
     [property: Id(2)] CommandError? Error);
+
+/// <summary>What a rollout step did to one operator.</summary>
+[GenerateSerializer, Immutable, Alias("wj.PolicyOutcome")]
+public sealed record PolicyOutcome(
+    [property: Id(0)] bool HasRecord,
+    [property: Id(1)] bool Changed,
+    [property: Id(2)] string PolicyVersion);

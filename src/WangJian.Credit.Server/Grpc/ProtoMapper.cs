@@ -151,6 +151,12 @@ public static class ProtoMapper
         ApprovalId = r.Approval?.ApprovalId ?? string.Empty,
     };
 
+    /// <summary>The status under the version that scored it (its listing's repair wait, its platform measures).</summary>
+    public static CreditStatus ToProto(Assessment a, PolicyTimeline timeline) => ToProto(a, timeline.PolicyOf(a));
+
+    /// <summary>The violation with its family from the latest version that knows its offense (versions only add offenses).</summary>
+    public static Proto.Violation ToProto(Domain.Violation v, PolicyTimeline timeline) => ToProto(v, timeline.Latest.Policy);
+
     public static CreditStatus ToProto(Assessment a, CreditPolicy policy)
     {
         var s = new CreditStatus

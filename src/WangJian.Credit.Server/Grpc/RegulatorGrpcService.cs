@@ -2,6 +2,7 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
+using WangJian.Credit.Grains;
 using WangJian.Credit.Rules;
 using WangJian.Credit.Server.Approvals;
 using WangJian.Credit.Server.Auth;
@@ -17,7 +18,7 @@ namespace WangJian.Credit.Server.Grpc;
 /// (<see cref="FourEyes"/>).
 /// </remarks>
 [Authorize(Roles = Roles.RegulatorService)]
-public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPolicy policy, TimeProvider time, DurableWrites durable, FourEyes fourEyes) : RegulatorService.RegulatorServiceBase
+public sealed partial class RegulatorGrpcService(IGrainFactory grains, PolicyVersions versions, TimeProvider time, DurableWrites durable, FourEyes fourEyes) : RegulatorService.RegulatorServiceBase
 {
     private const int MaxReasonLength = 2000;
     private const int DefaultPageSize = 100;
@@ -28,7 +29,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
     {
         var errors = new List<Domain.FieldViolation>();
         var draft = ProtoMapper.ToDraft(request, errors);
-        var (valid, validationErrors) = draft.Validate(policy, time.GetUtcNow());
+        var (valid, validationErrors) = draft.Validate(versions.At(time.GetUtcNow()), time.GetUtcNow());
         errors.AddRange(validationErrors);
         if (errors.Count > 0 || valid is null)
         {
@@ -45,9 +46,9 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
 
         return new RecordViolationResponse
         {
-            Violation = ProtoMapper.ToProto(outcome.Violation!, policy),
+            Violation = ProtoMapper.ToProto(outcome.Violation!, versions.Timeline),
             Created = outcome.Created,
-            Status = ProtoMapper.ToProto(outcome.Assessment!, policy),
+            Status = ProtoMapper.ToProto(outcome.Assessment!, versions.Timeline),
         };
     }
 
@@ -74,8 +75,8 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
             await durable.WaitAsync();
             return new RevokeViolationResponse
             {
-                Violation = ProtoMapper.ToProto(violation, policy),
-                Status = ProtoMapper.ToProto(await grain.GetAssessmentAsync(null), policy),
+                Violation = ProtoMapper.ToProto(violation, versions.Timeline),
+                Status = ProtoMapper.ToProto(await grain.GetAssessmentAsync(null), versions.Timeline),
                 Approval = ToProto(approval),
             };
         }
@@ -89,8 +90,8 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
 
         return new RevokeViolationResponse
         {
-            Violation = ProtoMapper.ToProto(outcome.Violation!, policy),
-            Status = ProtoMapper.ToProto(outcome.Assessment!, policy),
+            Violation = ProtoMapper.ToProto(outcome.Violation!, versions.Timeline),
+            Status = ProtoMapper.ToProto(outcome.Assessment!, versions.Timeline),
         };
     }
 
@@ -130,7 +131,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
             if (fourEyes.Requires(ProposedChange.ListingRepair))
             {
                 // Refused now rather than at approval when it could not be applied anyway.
-                var check = RepairEligibility.CheckListingRepair(policy, assessment);
+                var check = RepairEligibility.CheckListingRepair(versions.Timeline.PolicyOf(assessment), assessment);
                 if (!check.Allowed)
                 {
                     throw GrpcErrors.FailedPrecondition(check.Reason, check.Block == RepairBlock.TooEarly ? check.EarliestAt : null);
@@ -140,7 +141,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
                 await durable.WaitAsync();
                 return new DecideRepairResponse
                 {
-                    Status = ProtoMapper.ToProto(await grain.GetAssessmentAsync(null), policy),
+                    Status = ProtoMapper.ToProto(await grain.GetAssessmentAsync(null), versions.Timeline),
                     Approval = ToProto(approval),
                 };
             }
@@ -154,10 +155,10 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
             throw GrpcErrors.FromCommand(error);
         }
 
-        var response = new DecideRepairResponse { Status = ProtoMapper.ToProto(outcome.Assessment!, policy) };
+        var response = new DecideRepairResponse { Status = ProtoMapper.ToProto(outcome.Assessment!, versions.Timeline) };
         if (outcome.Violation is { } v)
         {
-            response.Violation = ProtoMapper.ToProto(v, policy);
+            response.Violation = ProtoMapper.ToProto(v, versions.Timeline);
         }
 
         return response;
@@ -177,7 +178,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
         var history = await grains.Operator(op).GetHistoryAsync();
         var page = history.Violations.Skip(offset).Take(size).ToArray();
         var response = new ListViolationsResponse { TotalSize = history.Violations.Count };
-        response.Violations.AddRange(page.Select(v => ProtoMapper.ToProto(v, policy)));
+        response.Violations.AddRange(page.Select(v => ProtoMapper.ToProto(v, versions.Timeline)));
         response.ListingRepairs.AddRange(history.ListingRepairs.Select(ProtoMapper.ToProto));
         if (offset + page.Length < history.Violations.Count)
         {

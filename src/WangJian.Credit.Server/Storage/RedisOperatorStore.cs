@@ -14,7 +14,8 @@ namespace WangJian.Credit.Server.Storage;
 /// (hash: entry position 1, 2, … → <see cref="HistoryEntry"/> JSON, append-only) and <c>wj:op:{USCC}:cases</c>
 /// (hash: case position 1, 2, … → <see cref="PunishmentCase"/> JSON). A write is one Lua script: it checks the
 /// revision, appends the new entries, sets the changed cases and the head — all or nothing, and as small as
-/// the change.
+/// the change. The first write of an operator also adds it to the index of operators with a record
+/// (<see cref="OperatorIndex"/>), in the same script.
 /// </summary>
 public sealed class RedisOperatorStore(IConnectionMultiplexer redis) : IOperatorStore
 {
@@ -35,6 +36,9 @@ public sealed class RedisOperatorStore(IConnectionMultiplexer redis) : IOperator
           redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
         end
         redis.call('HSET', KEYS[1], 'rev', ARGV[2], 'head', ARGV[3])
+        if (rev or '0') == '0' then
+          redis.call('ZADD', KEYS[4], 0, string.sub(KEYS[1], 8, -2))
+        end
         return 1
         """;
 
@@ -85,7 +89,7 @@ public sealed class RedisOperatorStore(IConnectionMultiplexer redis) : IOperator
             args.Add(Json(c));
         }
 
-        var result = (long)(await redis.GetDatabase().ScriptEvaluateAsync(WriteScript, [k.Head, k.History, k.Cases], [.. args]))!;
+        var result = (long)(await redis.GetDatabase().ScriptEvaluateAsync(WriteScript, [k.Head, k.History, k.Cases, OperatorIndex.Key], [.. args]))!;
         if (result != 1)
         {
             throw new InconsistentStateException(result == 0
