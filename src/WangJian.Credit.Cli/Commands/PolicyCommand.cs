@@ -251,7 +251,7 @@ public static class PolicyCommand
         console.WriteLine($"Listing     {N(r.NewlyListedCount)} newly listed, {N(r.DelistedCount)} delisted");
         console.WriteLine();
 
-        var matrix = new Table().Title("Grade transitions (rows: before, columns: after)").AddColumn("before \\ after");
+        var matrix = new Table().Title("Grade transitions").AddColumn("before \\ after");
         foreach (var s in States)
         {
             matrix.AddColumn(new TableColumn(s).RightAligned());
@@ -276,13 +276,20 @@ public static class PolicyCommand
 
             console.Write(chart);
         }
-        else
+        else if (r.OperatorsChanged == 0)
         {
             console.WriteLine("No operator changes grade or listing.");
         }
 
+        // A listed operator whose listing starts or ends at another instant changes too, in the same cell.
+        var datesOnly = r.OperatorsChanged - moved.Sum(t => t.Count);
+        if (datesOnly > 0)
+        {
+            console.WriteLine($"and {N(datesOnly)} listed operator(s) whose listing starts or ends at another instant");
+        }
+
         console.WriteLine();
-        var histogram = new Table().Title("Score changes (after − before)").AddColumns("change", "operators");
+        var histogram = new Table().Title("Score changes").AddColumns("after − before", "operators");
         histogram.Columns[1].RightAligned();
         foreach (var b in r.ScoreChanges)
         {
