@@ -277,7 +277,8 @@ public static class ServerHost
         services.AddSingleton<WebhookSender>();
         services.AddHostedService<WebhookDispatcher>();
         services.AddSingleton<INoticeStore, RedisNoticeStore>();
-        services.AddSingleton<IOperatorStore, RedisOperatorStore>();
+        services.AddSingleton<RedisOperatorStore>();
+        services.AddSingleton<IOperatorStore>(sp => sp.GetRequiredService<RedisOperatorStore>());
         services.AddSingleton<INoticePusher, GrpcNoticePusher>();
         services.AddOptions<DeliveryOptions>().Bind(config.GetSection(DeliveryOptions.Section));
         services.AddSingleton(new DeliveryBackoff(deliveryOptions, Random.Shared));

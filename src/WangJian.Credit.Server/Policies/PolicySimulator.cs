@@ -19,6 +19,7 @@ namespace WangJian.Credit.Server.Policies;
 public sealed class PolicySimulator(
     OperatorIndex index,
     IOperatorStore operators,
+    RedisOperatorStore records,
     ICreditScorer scorer,
     PolicyVersions versions,
     IConnectionMultiplexer redis,
@@ -67,7 +68,7 @@ public sealed class PolicySimulator(
         while (true)
         {
             cancel.ThrowIfCancellationRequested();
-            var (ids, records) = await next;
+            var (ids, raw) = await next;
             if (ids.Count == 0)
             {
                 break;
@@ -78,14 +79,15 @@ public sealed class PolicySimulator(
             var pairs = new (CreditSummary Before, CreditSummary After)?[ids.Count];
             Parallel.For(0, ids.Count, new ParallelOptions { CancellationToken = cancel, MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
             {
-                if (records[i] is not { } record)
+                if (raw[i].Head.IsNull)
                 {
                     return;
                 }
 
-                var history = Histories.From(ids[i], record.History, null);
+                var (head, entries) = RedisOperatorStore.Parse(raw[i].Head, raw[i].History);
+                var history = Histories.From(ids[i], entries, null);
                 var first = timeline.Versions[0].Version;
-                var before = headIsBaseline && record.Head.Last is { } last && (record.Head.NextWakeUp is null || record.Head.NextWakeUp > at) && (record.Head.PolicyVersion ?? first) == baseline.Version
+                var before = headIsBaseline && head.Last is { } last && (head.NextWakeUp is null || head.NextWakeUp > at) && (head.PolicyVersion ?? first) == baseline.Version
                     ? last
                     : CreditSummary.From(history.Assess(scorer, baseline.Policy, at));
                 pairs[i] = (before, CreditSummary.From(history.Assess(scorer, candidate, at)));
@@ -137,11 +139,10 @@ public sealed class PolicySimulator(
             listedCount, listed, delistedCount, delisted, notices, replay, clock.Elapsed);
     }
 
-    private async Task<(IReadOnlyList<string> Ids, OperatorRecord?[] Records)> LoadPageAsync(string? after)
+    private async Task<(IReadOnlyList<string> Ids, (RedisValue Head, HashEntry[] History)[] Raw)> LoadPageAsync(string? after)
     {
         var ids = await index.PageAsync(after, Page);
-        var records = await Task.WhenAll(ids.Select(operators.LoadAsync));
-        return (ids, records);
+        return (ids, ids.Count == 0 ? [] : await records.LoadRawAsync(ids));
     }
 
     /// <summary>

@@ -98,6 +98,31 @@ public sealed class RedisOperatorStore(IConnectionMultiplexer redis) : IOperator
         }
     }
 
+    /// <summary>
+    /// The heads and histories of many operators in one pipelined batch (no transaction, no cases): what a
+    /// dry run over every operator needs, raw, so the caller parses on every core. A null head: no record.
+    /// </summary>
+    public async Task<(RedisValue Head, HashEntry[] History)[]> LoadRawAsync(IReadOnlyList<string> operatorIds)
+    {
+        var batch = redis.GetDatabase().CreateBatch();
+        var heads = new Task<RedisValue>[operatorIds.Count];
+        var histories = new Task<HashEntry[]>[operatorIds.Count];
+        for (var i = 0; i < operatorIds.Count; i++)
+        {
+            var k = Keys(operatorIds[i]);
+            heads[i] = batch.HashGetAsync(k.Head, "head");
+            histories[i] = batch.HashGetAllAsync(k.History);
+        }
+
+        batch.Execute();
+        await Task.WhenAll(Task.WhenAll(heads), Task.WhenAll(histories));
+        return heads.Select((h, i) => (h.Result, histories[i].Result)).ToArray();
+    }
+
+    /// <summary>Parses what <see cref="LoadRawAsync"/> read: the head and the history entries in order.</summary>
+    public static (OperatorState Head, IReadOnlyList<HistoryEntry> History) Parse(RedisValue head, HashEntry[] history) =>
+        (Read<OperatorState>(head), InOrder(history).Select(Read<HistoryEntry>).ToArray());
+
     internal static string Json<T>(T value) => JsonSerializer.Serialize(value, DomainSerialization.Options);
 
     private static T Read<T>(RedisValue json) => JsonSerializer.Deserialize<T>(json.ToString(), DomainSerialization.Options)
