@@ -208,6 +208,13 @@ public sealed class PolicyCatalog(
         return await ViewAsync(timeline, timeline.Find(policy.Version)!);
     }
 
+    /// <summary>What changed from version <paramref name="from"/> to <paramref name="to"/>, entry by entry; null when either is unknown.</summary>
+    public IReadOnlyList<PolicyChange>? Diff(string from, string to)
+    {
+        var timeline = versions.Timeline;
+        return timeline.Find(from) is { } a && timeline.Find(to) is { } b ? PolicyDiff.Compare(a.Document, b.Document) : null;
+    }
+
     /// <summary>Reloads the versions from the store (another silo published one) when there are new ones.</summary>
     public async Task RefreshAsync()
     {
