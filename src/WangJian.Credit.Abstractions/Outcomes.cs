@@ -55,3 +55,24 @@ public sealed record PolicyOutcome(
     [property: Id(0)] bool HasRecord,
     [property: Id(1)] bool Changed,
     [property: Id(2)] string PolicyVersion);
+
+/// <summary>
+/// A command's refusal raised on the caller's side of the grain call (<see cref="Commands.OrThrow(CommandOutcome)"/>),
+/// so that the request pipeline maps it to its status in one place, like every other error.
+/// </summary>
+public sealed class CommandFailedException(CommandError error) : Exception(error.Message)
+{
+    public CommandError Error { get; } = error;
+}
+
+/// <summary>The outcome when the command succeeded; its refusal as a <see cref="CommandFailedException"/> otherwise.</summary>
+public static class Commands
+{
+    public static CommandOutcome OrThrow(this CommandOutcome o) => o.Error is { } e ? throw new CommandFailedException(e) : o;
+
+    public static RecordOutcome OrThrow(this RecordOutcome o) => o.Error is { } e ? throw new CommandFailedException(e) : o;
+
+    public static CaseOutcome OrThrow(this CaseOutcome o) => o.Error is { } e ? throw new CommandFailedException(e) : o;
+
+    public static AcknowledgeOutcome OrThrow(this AcknowledgeOutcome o) => o.Error is { } e ? throw new CommandFailedException(e) : o;
+}

@@ -12,7 +12,7 @@ namespace WangJian.Credit.Server.Grpc;
 /// <summary>Pre-approval checks for the agency the caller is bound to; every answer is stored first.</summary>
 /// <remarks>Every method that writes awaits <see cref="DurableWrites.WaitAsync"/> before it answers: an answered check is on disk.</remarks>
 [Authorize(Roles = Roles.AgencyService)]
-public sealed partial class AgencyGrpcService(IGrainFactory grains, PolicyVersions versions, TimeProvider time, CheckLog checks, DurableWrites durable) : AgencyService.AgencyServiceBase
+public sealed partial class AgencyGrpcService(IGrainFactory grains, PolicyVersions versions, TimeProvider time, CheckLog checks) : AgencyService.AgencyServiceBase
 {
     // Matters only grow across versions (PolicyCatalog.Validate); computed once per timeline.
     private (PolicyTimeline Timeline, IReadOnlySet<string> Matters) known;
@@ -30,6 +30,7 @@ public sealed partial class AgencyGrpcService(IGrainFactory grains, PolicyVersio
         return k.Matters;
     }
 
+    [Writes]
     public override async Task<CheckOperatorResponse> CheckOperator(CheckOperatorRequest request, ServerCallContext context)
     {
         var agency = Caller.Agency(context);
@@ -68,7 +69,6 @@ public sealed partial class AgencyGrpcService(IGrainFactory grains, PolicyVersio
             now,
             version);
         await checks.AppendAsync(record);
-        await durable.WaitAsync();
         Grains.CreditMetrics.Checked(agency, answer.Decision);
 
         var response = new CheckOperatorResponse

@@ -1,9 +1,9 @@
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
+using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
 using WangJian.Credit.Server.Auth;
 using WangJian.Credit.Server.Policies;
-using WangJian.Credit.Server.Storage;
 using WangJian.Credit.V1;
 
 namespace WangJian.Credit.Server.Grpc;
@@ -13,7 +13,7 @@ namespace WangJian.Credit.Server.Grpc;
 /// the web console calls in-process for the same pages.
 /// </summary>
 [Authorize(Roles = Roles.PolicyReads)]
-public sealed class PolicyGrpcService(PolicyCatalog catalog, PolicySimulator simulator, TimeProvider time, DurableWrites durable) : PolicyService.PolicyServiceBase
+public sealed class PolicyGrpcService(PolicyCatalog catalog, PolicySimulator simulator, TimeProvider time) : PolicyService.PolicyServiceBase
 {
     /// <summary>At most one progress message per this interval (the last page's is always sent).</summary>
     private static readonly TimeSpan ProgressEvery = TimeSpan.FromMilliseconds(250);
@@ -74,14 +74,15 @@ public sealed class PolicyGrpcService(PolicyCatalog catalog, PolicySimulator sim
         await responseStream.WriteAsync(new SimulatePolicyResponse { Report = ToProto(report) });
     }
 
+    /// <summary>Answered after the commit barrier (<see cref="WritesAttribute"/>): a published version or a stored approval is on disk.</summary>
     [Authorize(Roles = Roles.PolicyPublish)]
+    [Writes]
     public override async Task<PublishPolicyResponse> PublishPolicy(PublishPolicyRequest request, ServerCallContext context)
     {
         var errors = new List<Domain.FieldViolation>();
         var effective = ProtoMapper.ToInstant(request.EffectiveFrom, "effective_from", errors);
         RequestFields.ThrowIfAny(errors);
         var result = await catalog.PublishAsync(request.Document, effective, Caller.Name(context));
-        await durable.WaitAsync();
         var response = new PublishPolicyResponse();
         if (result.Published is { } view)
         {

@@ -13,18 +13,19 @@ namespace WangJian.Credit.Server.Grpc;
 
 /// <summary>Record, revoke and repair: validate at the edge, check the caller's authority scope, then one grain call.</summary>
 /// <remarks>
-/// Every method that writes awaits <see cref="DurableWrites.WaitAsync"/> before it answers: an acknowledged
-/// write is on disk. A revocation or listing repair that needs a second person is proposed instead of applied
+/// Methods that write are marked <see cref="WritesAttribute"/>: the request pipeline answers them after the
+/// commit barrier (<see cref="CommitBarrierInterceptor"/>). A revocation or listing repair that needs a second person is proposed instead of applied
 /// (<see cref="FourEyes"/>).
 /// </remarks>
 [Authorize(Roles = Roles.RegulatorService)]
-public sealed partial class RegulatorGrpcService(IGrainFactory grains, PolicyVersions versions, TimeProvider time, DurableWrites durable, FourEyes fourEyes) : RegulatorService.RegulatorServiceBase
+public sealed partial class RegulatorGrpcService(IGrainFactory grains, PolicyVersions versions, TimeProvider time, FourEyes fourEyes) : RegulatorService.RegulatorServiceBase
 {
     private const int MaxReasonLength = 2000;
     private const int DefaultPageSize = 100;
     private const int MaxPageSize = 1000;
 
     [Authorize(Roles = Roles.RegulatorWrites)]
+    [Writes]
     public override async Task<RecordViolationResponse> RecordViolation(RecordViolationRequest request, ServerCallContext context)
     {
         var errors = new List<Domain.FieldViolation>();
@@ -38,11 +39,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, PolicyVer
 
         Caller.RequireScope(context, [valid.AuthorityCode], $"recording decision {valid.DecisionNumber}");
         var outcome = await grains.Operator(valid.OperatorId).RecordViolationAsync(valid, Caller.Name(context));
-        await durable.WaitAsync();
-        if (outcome.Error is { } error)
-        {
-            throw GrpcErrors.FromCommand(error);
-        }
+        outcome.OrThrow();
 
         return new RecordViolationResponse
         {
@@ -53,6 +50,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, PolicyVer
     }
 
     [Authorize(Roles = Roles.RegulatorWrites)]
+    [Writes]
     public override async Task<RevokeViolationResponse> RevokeViolation(RevokeViolationRequest request, ServerCallContext context)
     {
         var errors = new List<Domain.FieldViolation>();
@@ -72,7 +70,6 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, PolicyVer
             }
 
             var approval = await fourEyes.ProposeAsync(ProposedChange.Revoke, op, violationId, request.Reason.Trim(), null, [violation.AuthorityCode], Caller.Name(context));
-            await durable.WaitAsync();
             return new RevokeViolationResponse
             {
                 Violation = ProtoMapper.ToProto(violation, versions.Timeline),
@@ -82,11 +79,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, PolicyVer
         }
 
         var outcome = await grain.RevokeViolationAsync(violationId, request.Reason.Trim(), Caller.Name(context), null);
-        await durable.WaitAsync();
-        if (outcome.Error is { } error)
-        {
-            throw GrpcErrors.FromCommand(error);
-        }
+        outcome.OrThrow();
 
         return new RevokeViolationResponse
         {
@@ -96,6 +89,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, PolicyVer
     }
 
     [Authorize(Roles = Roles.RegulatorWrites)]
+    [Writes]
     public override async Task<DecideRepairResponse> DecideRepair(DecideRepairRequest request, ServerCallContext context)
     {
         var errors = new List<Domain.FieldViolation>();
@@ -138,7 +132,6 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, PolicyVer
                 }
 
                 var approval = await fourEyes.ProposeAsync(ProposedChange.ListingRepair, op, null, reason, effective, authorities, Caller.Name(context));
-                await durable.WaitAsync();
                 return new DecideRepairResponse
                 {
                     Status = ProtoMapper.ToProto(await grain.GetAssessmentAsync(null), versions.Timeline),
@@ -149,11 +142,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, PolicyVer
             outcome = await grain.RepairListingAsync(effective, reason, Caller.Name(context), null);
         }
 
-        await durable.WaitAsync();
-        if (outcome.Error is { } error)
-        {
-            throw GrpcErrors.FromCommand(error);
-        }
+        outcome.OrThrow();
 
         var response = new DecideRepairResponse { Status = ProtoMapper.ToProto(outcome.Assessment!, versions.Timeline) };
         if (outcome.Violation is { } v)
