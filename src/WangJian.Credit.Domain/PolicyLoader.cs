@@ -214,6 +214,7 @@ public static partial class PolicyLoader
             }
         }
 
+        var publicity = ParsePublicity(dto.Publicity, errors);
         if (errors.Count > 0)
         {
             throw new PolicyException($"{source}: invalid policy: {string.Join("; ", errors)}");
@@ -230,7 +231,10 @@ public static partial class PolicyLoader
             new ListingPolicy(listing!.DurationMonths, listing.RepeatFamily!, listing.RepeatCount, listing.RepeatWindowMonths, minSeverity, listing.RepairAfterMonths!.Value),
             new RepairPolicy(repair!.DefaultMonths!.Value, new Dictionary<string, int>(repair.FamilyMonths ?? [], StringComparer.Ordinal)),
             measures,
-            (dto.PlatformMeasures ?? []).ToArray());
+            (dto.PlatformMeasures ?? []).ToArray())
+        {
+            Publicity = publicity,
+        };
     }
 
     private sealed class PolicyDto
@@ -259,6 +263,8 @@ public static partial class PolicyLoader
         public List<MeasureDto>? Measures { get; set; }
 
         public List<string>? PlatformMeasures { get; set; }
+
+        public PublicityDto? Publicity { get; set; }
     }
 
     private sealed class AgeDto
