@@ -179,7 +179,7 @@ public sealed class ApplicationTests(OperatorFixture server) : IClassFixture<Ope
 
     private async Task<Violation> RecordAsync(string op, DateTimeOffset decidedAt, Severity severity)
     {
-        var request = Requests.Violation(op, offense: "FAKE_TRANSACTION", severity: severity, decidedAt: decidedAt, decisionNumber: $"杭市监处罚〔2026〕{Interlocked.Increment(ref number)}{Random.Shared.Next(100000)}号");
+        var request = Requests.Violation(op, offense: "PRICE_FRAUD", severity: severity, decidedAt: decidedAt, decisionNumber: $"杭市监处罚〔2026〕{Interlocked.Increment(ref number)}{Random.Shared.Next(100000)}号");
         return (await server.Regulator("hz").RecordViolationAsync(request)).Violation;
     }
 

@@ -29,7 +29,7 @@ public sealed class PublicServiceTests(OperatorFixture server) : IClassFixture<O
         Assert.Equal(["warning-2m", "fine-24m"], shown);
         var fine = record.Penalties.Single(p => p.DecisionNumber.EndsWith("fine-24m", StringComparison.Ordinal));
         Assert.Equal(fine.DecidedAt.ToDateTimeOffset().AddMonths(36), fine.PublicityEndsAt.ToDateTimeOffset());
-        Assert.Equal("虚构交易、刷单", fine.OffenseName);
+        Assert.Equal("不明码标价", fine.OffenseName);
         Assert.Null(record.Listing);
 
         // REST, no token either.
@@ -66,7 +66,7 @@ public sealed class PublicServiceTests(OperatorFixture server) : IClassFixture<O
 
     private async Task<Violation> RecordAsync(string op, string tag, DateTimeOffset decidedAt, Severity severity, PenaltyKind[] kinds, long fineFen)
     {
-        var request = Requests.Violation(op, offense: "FAKE_TRANSACTION", severity: severity, decidedAt: decidedAt, decisionNumber: $"杭市监处罚〔{Guid.NewGuid():N}〕|{tag}");
+        var request = Requests.Violation(op, offense: "PRICE_MARKING", severity: severity, decidedAt: decidedAt, decisionNumber: $"杭市监处罚〔{Guid.NewGuid():N}〕|{tag}");
         request.PenaltyKinds.Clear();
         request.PenaltyKinds.AddRange(kinds);
         request.FineFen = fineFen;
