@@ -33,7 +33,7 @@ public sealed class BadStartTests : IDisposable
         { "Observability:MetricsUrl", ["--Observability:MetricsUrl", "http://127.0.0.1:99999/"], "99999" },
         { "Storage:Redis", ["--Storage:Redis", "=:6379", .. AdminPrincipal], "=:6379" },
         { "Calendar:Holidays", ["--Calendar:Holidays", "2026-13-01"], "2026-13-01" },
-        { "Calendar:ExtraWorkdays", ["--Calendar:ExtraWorkdays:0", "2026-10-11", "--Calendar:ExtraWorkdays:1", "next saturday"], "next saturday" },
+        { "Calendar:ExtraWorkdays", ["--Calendar:ExtraWorkdays:0", "2026-10-11", "--Calendar:ExtraWorkdays:1", "next-saturday"], "next-saturday" },
         { "Calendar:ExtraWorkdays", ["--Calendar:Holidays", "2026-10-01", "--Calendar:ExtraWorkdays", "2026-10-01"], "2026-10-01" },
         { "Public:PermitsPerMinute", ["--Public:PermitsPerMinute", "0"], "0" },
         { "Reports:FontPath", ["--Reports:FontPath", "/nonexistent/font.ttf"], "/nonexistent/font.ttf" },
