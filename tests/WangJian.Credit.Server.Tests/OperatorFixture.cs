@@ -139,3 +139,9 @@ public sealed class LimitedOperatorFixture : OperatorFixture
     {
     }
 }
+
+/// <summary>The same server with the default four-eyes: a revocation and a listing repair need a second regulator.</summary>
+public sealed class FourEyesOperatorFixture : OperatorFixture
+{
+    protected override IEnumerable<string> ExtraArgs => ["--Approvals:SecondPersonFor", "REVOKE,LISTING_REPAIR"];
+}
