@@ -11,10 +11,11 @@ namespace WangJian.Credit.Server.Grpc;
 /// <summary>Pre-approval checks for the agency the caller is bound to; every answer is stored first.</summary>
 /// <remarks>Every method that writes awaits <see cref="DurableWrites.WaitAsync"/> before it answers: an answered check is on disk.</remarks>
 [Authorize(Roles = Roles.AgencyService)]
-public sealed partial class AgencyGrpcService(IGrainFactory grains, CreditPolicy policy, TimeProvider time, CheckLog checks, DurableWrites durable) : AgencyService.AgencyServiceBase
+public sealed partial class AgencyGrpcService(IGrainFactory grains, CreditPolicy policy, TimeProvider time, CheckLog checks) : AgencyService.AgencyServiceBase
 {
     private readonly IReadOnlySet<string> matters = PreApprovalCheck.KnownMatters(policy);
 
+    [Writes]
     public override async Task<CheckOperatorResponse> CheckOperator(CheckOperatorRequest request, ServerCallContext context)
     {
         var agency = Caller.Agency(context);
@@ -52,7 +53,6 @@ public sealed partial class AgencyGrpcService(IGrainFactory grains, CreditPolicy
             now,
             version);
         await checks.AppendAsync(record);
-        await durable.WaitAsync();
         Grains.CreditMetrics.Checked(agency, answer.Decision);
 
         var response = new CheckOperatorResponse

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
+using WangJian.Credit.Abstractions;
 using WangJian.Credit.Server.Audit;
 using WangJian.Credit.Server.Auth;
 using WangJian.Credit.Server.Storage;
@@ -10,7 +11,7 @@ namespace WangJian.Credit.Server.Grpc;
 /// <summary>Four-eyes approvals: the list a second regulator works from, and the decision.</summary>
 public sealed partial class RegulatorGrpcService
 {
-    private const string ApprovalTokenKind = "a1";
+    private const string ApprovalTokenKind = PageTokenKind.Approvals;
 
     /// <summary>Pending or decided approvals whose target is within the caller's scope (an admin sees all), newest first.</summary>
     [Authorize(Roles = Roles.RegulatorReads)]
@@ -36,7 +37,7 @@ public sealed partial class RegulatorGrpcService
         response.Approvals.AddRange(approvals.Select(a => ToProto(a)));
         if (next is { } position)
         {
-            response.NextPageToken = PageTokens.Wrap(ApprovalTokenKind, position.Encode());
+            response.NextPageToken = PageTokens.EncodePosition(ApprovalTokenKind, position);
         }
 
         return response;
@@ -44,6 +45,7 @@ public sealed partial class RegulatorGrpcService
 
     /// <summary>Approve (apply the change) or reject, by a second person; see <see cref="Approvals.FourEyes"/>.</summary>
     [Authorize(Roles = Roles.RegulatorReads)]
+    [Writes]
     public override async Task<DecideApprovalResponse> DecideApproval(DecideApprovalRequest request, ServerCallContext context)
     {
         var errors = new List<Domain.FieldViolation>();
@@ -58,7 +60,6 @@ public sealed partial class RegulatorGrpcService
         var access = AccessFeature.Of(context);
         var (approval, applied) = await fourEyes.DecideAsync(
             request.ApprovalId.Trim(), request.Decision == ApprovalDecision.Approve, request.Reason.Trim(), Caller.Decider(context), a => access?.Concerns(a.OperatorId));
-        await durable.WaitAsync();
         var response = new DecideApprovalResponse { Approval = ToProto(approval) };
         if (applied?.Violation is { } v)
         {

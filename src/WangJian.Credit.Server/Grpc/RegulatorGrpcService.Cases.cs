@@ -12,6 +12,7 @@ public sealed partial class RegulatorGrpcService
 {
     /// <summary>Only a regulator whose scope covers every violation behind the listing opens its case.</summary>
     [Authorize(Roles = Roles.RegulatorWrites)]
+    [Writes]
     public override async Task<OpenPunishmentCaseResponse> OpenPunishmentCase(OpenPunishmentCaseRequest request, ServerCallContext context)
     {
         var errors = new List<Domain.FieldViolation>();
@@ -22,11 +23,7 @@ public sealed partial class RegulatorGrpcService
         var grain = grains.Operator(op);
         await ListingInScopeAsync(grain, null, "opening the punishment case of " + op, context);
         var outcome = await grain.OpenPunishmentCaseAsync(Caller.Name(context), request.Reason.Trim());
-        await durable.WaitAsync();
-        if (outcome.Error is { } error)
-        {
-            throw GrpcErrors.FromCommand(error);
-        }
+        outcome.OrThrow();
 
         var stored = await NoticeStatesAsync([outcome.Case!]);
         return new OpenPunishmentCaseResponse { Case = NoticeMapper.ToProto(outcome.Case!, stored), Created = outcome.Created };

@@ -12,18 +12,19 @@ namespace WangJian.Credit.Server.Grpc;
 
 /// <summary>Record, revoke and repair: validate at the edge, check the caller's authority scope, then one grain call.</summary>
 /// <remarks>
-/// Every method that writes awaits <see cref="DurableWrites.WaitAsync"/> before it answers: an acknowledged
-/// write is on disk. A revocation or listing repair that needs a second person is proposed instead of applied
+/// Methods that write are marked <see cref="WritesAttribute"/>: the request pipeline answers them after the
+/// commit barrier (<see cref="CommitBarrierInterceptor"/>). A revocation or listing repair that needs a second person is proposed instead of applied
 /// (<see cref="FourEyes"/>).
 /// </remarks>
 [Authorize(Roles = Roles.RegulatorService)]
-public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPolicy policy, TimeProvider time, DurableWrites durable, FourEyes fourEyes) : RegulatorService.RegulatorServiceBase
+public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPolicy policy, TimeProvider time, FourEyes fourEyes) : RegulatorService.RegulatorServiceBase
 {
     private const int MaxReasonLength = 2000;
     private const int DefaultPageSize = 100;
     private const int MaxPageSize = 1000;
 
     [Authorize(Roles = Roles.RegulatorWrites)]
+    [Writes]
     public override async Task<RecordViolationResponse> RecordViolation(RecordViolationRequest request, ServerCallContext context)
     {
         var errors = new List<Domain.FieldViolation>();
@@ -37,11 +38,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
 
         Caller.RequireScope(context, [valid.AuthorityCode], $"recording decision {valid.DecisionNumber}");
         var outcome = await grains.Operator(valid.OperatorId).RecordViolationAsync(valid, Caller.Name(context));
-        await durable.WaitAsync();
-        if (outcome.Error is { } error)
-        {
-            throw GrpcErrors.FromCommand(error);
-        }
+        outcome.OrThrow();
 
         return new RecordViolationResponse
         {
@@ -52,6 +49,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
     }
 
     [Authorize(Roles = Roles.RegulatorWrites)]
+    [Writes]
     public override async Task<RevokeViolationResponse> RevokeViolation(RevokeViolationRequest request, ServerCallContext context)
     {
         var errors = new List<Domain.FieldViolation>();
@@ -71,7 +69,6 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
             }
 
             var approval = await fourEyes.ProposeAsync(ProposedChange.Revoke, op, violationId, request.Reason.Trim(), null, [violation.AuthorityCode], Caller.Name(context));
-            await durable.WaitAsync();
             return new RevokeViolationResponse
             {
                 Violation = ProtoMapper.ToProto(violation, policy),
@@ -81,11 +78,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
         }
 
         var outcome = await grain.RevokeViolationAsync(violationId, request.Reason.Trim(), Caller.Name(context), null);
-        await durable.WaitAsync();
-        if (outcome.Error is { } error)
-        {
-            throw GrpcErrors.FromCommand(error);
-        }
+        outcome.OrThrow();
 
         return new RevokeViolationResponse
         {
@@ -95,6 +88,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
     }
 
     [Authorize(Roles = Roles.RegulatorWrites)]
+    [Writes]
     public override async Task<DecideRepairResponse> DecideRepair(DecideRepairRequest request, ServerCallContext context)
     {
         var errors = new List<Domain.FieldViolation>();
@@ -137,7 +131,6 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
                 }
 
                 var approval = await fourEyes.ProposeAsync(ProposedChange.ListingRepair, op, null, reason, effective, authorities, Caller.Name(context));
-                await durable.WaitAsync();
                 return new DecideRepairResponse
                 {
                     Status = ProtoMapper.ToProto(await grain.GetAssessmentAsync(null), policy),
@@ -148,11 +141,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
             outcome = await grain.RepairListingAsync(effective, reason, Caller.Name(context), null);
         }
 
-        await durable.WaitAsync();
-        if (outcome.Error is { } error)
-        {
-            throw GrpcErrors.FromCommand(error);
-        }
+        outcome.OrThrow();
 
         var response = new DecideRepairResponse { Status = ProtoMapper.ToProto(outcome.Assessment!, policy) };
         if (outcome.Violation is { } v)
