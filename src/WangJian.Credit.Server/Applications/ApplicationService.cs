@@ -15,7 +15,8 @@ namespace WangJian.Credit.Server.Applications;
 /// same grain commands as DecideRepair and RevokeViolation, and through the second person where
 /// <c>Approvals:SecondPersonFor</c> asks for one, so the feed, the agencies' LIFT notices and the history see
 /// it exactly as they see any repair or revocation. Called by the gRPC services and, in-process, by a console;
-/// refusals are RpcExceptions with the API's statuses.
+/// refusals are RpcExceptions with the API's statuses. Each write awaits the commit barrier here as well as in
+/// the gRPC pipeline ([Writes]): a console calling in-process has no pipeline to do it.
 /// </summary>
 public sealed partial class ApplicationService(
     ApplicationStore store,

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Grpc.Core;
+using WangJian.Credit.Abstractions;
 using Microsoft.Extensions.DependencyInjection;
 using WangJian.Credit.Server.Reports;
 using WangJian.Credit.V1;
@@ -9,6 +10,8 @@ namespace WangJian.Credit.Server.Grpc;
 /// <summary>Signed credit reports; an operator only of itself.</summary>
 public sealed partial class CreditGrpcService
 {
+    // Marked writing: every report is recorded (number, digest, requester) before it is answered.
+    [Writes]
     public override async Task<GetCreditReportResponse> GetCreditReport(GetCreditReportRequest request, ServerCallContext context)
     {
         var errors = new List<Domain.FieldViolation>();

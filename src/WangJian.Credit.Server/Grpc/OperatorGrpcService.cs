@@ -2,6 +2,7 @@ using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
+using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
 using WangJian.Credit.Grains;
 using WangJian.Credit.Server.Applications;
@@ -11,9 +12,14 @@ using WangJian.Credit.V1;
 namespace WangJian.Credit.Server.Grpc;
 
 /// <summary>The operator's own face: its file and path to repair, its applications and objections. Only its own USCC.</summary>
+/// <remarks>
+/// Every RPC is marked [Writes]: the reads too, because reading an application that waited for a second
+/// person records the approval's outcome on it (ApplicationService.RefreshAsync).
+/// </remarks>
 [Authorize(Roles = Roles.OperatorService)]
 public sealed class OperatorGrpcService(CreditFiles files, ApplicationService applications, CreditPolicy policy, CreditClock clock) : OperatorService.OperatorServiceBase
 {
+    [Writes]
     public override async Task<GetCreditFileResponse> GetCreditFile(GetCreditFileRequest request, ServerCallContext context)
     {
         var op = Own(request.OperatorId, context);
@@ -38,6 +44,7 @@ public sealed class OperatorGrpcService(CreditFiles files, ApplicationService ap
         return response;
     }
 
+    [Writes]
     public override async Task<SubmitRepairApplicationResponse> SubmitRepairApplication(SubmitRepairApplicationRequest request, ServerCallContext context)
     {
         var op = Own(request.OperatorId, context);
@@ -53,6 +60,7 @@ public sealed class OperatorGrpcService(CreditFiles files, ApplicationService ap
         return new SubmitRepairApplicationResponse { Application = Created(result) };
     }
 
+    [Writes]
     public override async Task<SubmitObjectionResponse> SubmitObjection(SubmitObjectionRequest request, ServerCallContext context)
     {
         var op = Own(request.OperatorId, context);
@@ -60,6 +68,7 @@ public sealed class OperatorGrpcService(CreditFiles files, ApplicationService ap
         return new SubmitObjectionResponse { Application = Created(result) };
     }
 
+    [Writes]
     public override async Task<ListMyApplicationsResponse> ListMyApplications(ListMyApplicationsRequest request, ServerCallContext context)
     {
         var errors = new List<Domain.FieldViolation>();
@@ -67,7 +76,7 @@ public sealed class OperatorGrpcService(CreditFiles files, ApplicationService ap
         string? after = null;
         if (request.PageToken.Length > 0)
         {
-            after = PageTokens.Unwrap(request.PageToken, "a1");
+            after = PageTokens.Unwrap(request.PageToken, PageTokenKind.MyApplications);
             if (after is null)
             {
                 errors.Add(new("page_token", PageTokens.Invalid));
@@ -82,12 +91,13 @@ public sealed class OperatorGrpcService(CreditFiles files, ApplicationService ap
         response.Applications.AddRange(items.Select(a => ApplicationMapper.ToProto(a, now)));
         if (next is not null)
         {
-            response.NextPageToken = PageTokens.Wrap("a1", next);
+            response.NextPageToken = PageTokens.Wrap(PageTokenKind.MyApplications, next);
         }
 
         return response;
     }
 
+    [Writes]
     public override async Task<WithdrawApplicationResponse> WithdrawApplication(WithdrawApplicationRequest request, ServerCallContext context)
     {
         var errors = new List<Domain.FieldViolation>();

@@ -39,7 +39,7 @@ public sealed class PublicGrpcService(PublicRecords records, CreditReports repor
         (long Score, string Member)? after = null;
         if (request.PageToken.Length > 0)
         {
-            var parts = PageTokens.Unwrap(request.PageToken, "p1")?.Split(':', 2);
+            var parts = PageTokens.Unwrap(request.PageToken, PageTokenKind.PublicBlacklist)?.Split(':', 2);
             if (parts is [var s, var member] && long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var score) && Uscc.TryParse(member, out _, out _))
             {
                 after = (score, member);
@@ -66,7 +66,7 @@ public sealed class PublicGrpcService(PublicRecords records, CreditReports repor
 
         if (next is { } n)
         {
-            response.NextPageToken = PageTokens.Wrap("p1", $"{n.Score.ToString(CultureInfo.InvariantCulture)}:{n.Member}");
+            response.NextPageToken = PageTokens.Wrap(PageTokenKind.PublicBlacklist, $"{n.Score.ToString(CultureInfo.InvariantCulture)}:{n.Member}");
         }
 
         return response;

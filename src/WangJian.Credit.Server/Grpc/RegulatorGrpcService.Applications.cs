@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.DependencyInjection;
+using WangJian.Credit.Abstractions;
 using WangJian.Credit.Server.Applications;
 using WangJian.Credit.Server.Auth;
 using WangJian.Credit.V1;
@@ -10,7 +11,9 @@ namespace WangJian.Credit.Server.Grpc;
 /// <summary>The regulator's inbox of repair applications and objections.</summary>
 public sealed partial class RegulatorGrpcService
 {
+    // Marked writing: listing records the outcome of second-person approvals on the applications it shows.
     [Authorize(Roles = Roles.RegulatorReads)]
+    [Writes]
     public override async Task<ListApplicationsResponse> ListApplications(ListApplicationsRequest request, ServerCallContext context)
     {
         var errors = new List<Domain.FieldViolation>();
@@ -18,7 +21,7 @@ public sealed partial class RegulatorGrpcService
         string? after = null;
         if (request.PageToken.Length > 0)
         {
-            after = PageTokens.Unwrap(request.PageToken, "i1");
+            after = PageTokens.Unwrap(request.PageToken, PageTokenKind.Inbox);
             if (ApplicationStore.ParsePosition(after) is null)
             {
                 errors.Add(new("page_token", PageTokens.Invalid));
@@ -32,13 +35,14 @@ public sealed partial class RegulatorGrpcService
         response.Applications.AddRange(page.Items.Select(a => ApplicationMapper.ToProto(a, Now(context))));
         if (page.Next is not null)
         {
-            response.NextPageToken = PageTokens.Wrap("i1", page.Next);
+            response.NextPageToken = PageTokens.Wrap(PageTokenKind.Inbox, page.Next);
         }
 
         return response;
     }
 
     [Authorize(Roles = Roles.RegulatorWrites)]
+    [Writes]
     public override async Task<DecideApplicationResponse> DecideApplication(DecideApplicationRequest request, ServerCallContext context)
     {
         if (request.Decision == ApprovalDecision.Unspecified || !System.Enum.IsDefined(request.Decision))
