@@ -5,6 +5,7 @@ using WangJian.Credit.Rules;
 namespace WangJian.Credit.Domain.Tests;
 
 /// <summary>The working-day calendar, the publicity periods of SAMR Order No. 45, and their place in the policy file.</summary>
+[Trait("Category", "Unit")]
 public class PublicityAndCalendarTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 6, 15, 4, 0, 0, TimeSpan.Zero);
