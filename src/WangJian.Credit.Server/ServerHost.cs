@@ -118,6 +118,10 @@ public static class ServerHost
         // A broken policy must stop the server before it scores anything.
         var policy = PolicyFile.Load(policyOptions.Path);
         bootLog.LogInformation("Policy {Version} loaded: {Offenses} offenses, {Measures} measures", policy.Version, policy.Offenses.Count, policy.Measures.Count);
+        if (fontFamily is null)
+        {
+            bootLog.LogWarning("No CJK TrueType font for PDF credit reports ({Paths}): PDF reports answer FAILED_PRECONDITION, JSON reports work; install fonts-wqy-zenhei or set Reports:FontPath", string.Join(", ", ReportFont.DefaultPaths));
+        }
 
         if (storage.Embedded)
         {
