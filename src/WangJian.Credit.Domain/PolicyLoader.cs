@@ -220,6 +220,7 @@ public static partial class PolicyLoader
             }
         }
 
+        var publicity = ParsePublicity(dto.Publicity, errors);
         if (errors.Count > 0)
         {
             throw new PolicyException($"{source}: invalid policy: {string.Join("; ", errors)}", errors);
@@ -236,7 +237,10 @@ public static partial class PolicyLoader
             new ListingPolicy(listing!.DurationMonths, listing.RepeatFamily!, listing.RepeatCount, listing.RepeatWindowMonths, minSeverity, listing.RepairAfterMonths!.Value),
             new RepairPolicy(repair!.DefaultMonths!.Value, new Dictionary<string, int>(repair.FamilyMonths ?? [], StringComparer.Ordinal)),
             measures,
-            (dto.PlatformMeasures ?? []).ToArray());
+            (dto.PlatformMeasures ?? []).ToArray())
+        {
+            Publicity = publicity,
+        };
     }
 
     private sealed class PolicyDto
@@ -265,6 +269,8 @@ public static partial class PolicyLoader
         public List<MeasureDto>? Measures { get; set; }
 
         public List<string>? PlatformMeasures { get; set; }
+
+        public PublicityDto? Publicity { get; set; }
     }
 
     private sealed class AgeDto

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
@@ -14,6 +15,7 @@ using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
 using WangJian.Credit.Grains;
 using WangJian.Credit.Rules;
+using WangJian.Credit.Server.Applications;
 using WangJian.Credit.Server.Approvals;
 using WangJian.Credit.Server.Audit;
 using WangJian.Credit.Server.Auth;
@@ -21,6 +23,8 @@ using WangJian.Credit.Server.Grpc;
 using WangJian.Credit.Server.Http;
 using WangJian.Credit.Server.Options;
 using WangJian.Credit.Server.Policies;
+using WangJian.Credit.Server.Publicity;
+using WangJian.Credit.Server.Reports;
 using WangJian.Credit.Server.Startup;
 using WangJian.Credit.Server.Storage;
 using WangJian.Credit.Server.Webhooks;
@@ -96,6 +100,15 @@ public static class ServerHost
         {
             throw new InvalidOperationException($"approvals must expire after a positive time, got {approvals.ExpireAfter} (Approvals:ExpireAfter)");
         }
+        var calendar = ReadCalendar(config);
+        var publicOptions = config.GetSection(PublicOptions.Section).Get<PublicOptions>() ?? new PublicOptions();
+        if (publicOptions.PermitsPerMinute < 1)
+        {
+            throw new InvalidOperationException($"the public rate limit must be at least 1 call a minute, got {publicOptions.PermitsPerMinute} (Public:PermitsPerMinute)");
+        }
+
+        var reportOptions = config.GetSection(ReportOptions.Section).Get<ReportOptions>() ?? new ReportOptions();
+        var fontFamily = ReportFontFamilyFor(reportOptions);
         var observability = config.GetSection(ObservabilityOptions.Section).Get<ObservabilityOptions>() ?? new ObservabilityOptions();
         var deliveryOptions = config.GetSection(DeliveryOptions.Section).Get<DeliveryOptions>() ?? new DeliveryOptions();
         OptionChecks.Validate(storage, silo, observability, deliveryOptions);
@@ -116,6 +129,10 @@ public static class ServerHost
             throw new InvalidOperationException($"the rollout rate must be 0 (no limit) or positive, got {policyOptions.RolloutRatePerSecond} (Policy:RolloutRatePerSecond)");
         }
         bootLog.LogInformation("Policy {Version} loaded: {Offenses} offenses, {Measures} measures", policy.Version, policy.Offenses.Count, policy.Measures.Count);
+        if (fontFamily is null)
+        {
+            bootLog.LogWarning("No CJK TrueType font for PDF credit reports ({Paths}): PDF reports answer FAILED_PRECONDITION, JSON reports work; install fonts-wqy-zenhei or set Reports:FontPath", string.Join(", ", ReportFont.DefaultPaths));
+        }
 
         if (storage.Embedded)
         {
@@ -168,6 +185,11 @@ public static class ServerHost
             ? DurableWrites.For(garnet, TimeSpan.FromMilliseconds(storage.OperationTimeoutMs))
             : DurableWrites.StoreAcknowledgesDurably;
 
+        var signingKeys = await SigningKeys.LoadAsync(
+            reportOptions.SigningKeyPath is { Length: > 0 } keyPath ? keyPath : Path.Combine(storage.DataDir, "report-signing-key.pem"),
+            create: string.IsNullOrEmpty(reportOptions.SigningKeyPath),
+            redis,
+            TimeProvider.System.GetUtcNow());
         var clusterOptions = new ClusterOptions { ClusterId = silo.ClusterId, ServiceId = silo.ServiceId };
         if (garnet is not null)
         {
@@ -260,7 +282,8 @@ public static class ServerHost
         services.AddHostedService<PolicyRollout>();
         services.AddSingleton<ICreditScorer, NRulesCreditScorer>();
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(CreditClock.System);
+        // A test may bring its own credit clock (configure): due dates, paths to repair and statuses then follow it.
+        services.TryAddSingleton(CreditClock.System);
         services.AddSingleton(principals);
         services.AddSingleton<CheckLog>();
         services.AddSingleton(audit);
@@ -268,6 +291,16 @@ public static class ServerHost
         services.AddSingleton(approvals);
         services.AddSingleton<ApprovalStore>();
         services.AddSingleton<FourEyes>();
+        services.AddSingleton(calendar);
+        services.AddSingleton<ApplicationStore>();
+        services.AddSingleton<ApplicationService>();
+        services.AddSingleton<CreditFiles>();
+        services.AddSingleton(signingKeys);
+        services.AddSingleton<ReportStore>();
+        services.AddSingleton(new ReportFontFamily(fontFamily));
+        services.AddSingleton<CreditReports>();
+        services.AddSingleton<PublicRecords>();
+        PublicRateLimit.Add(services, publicOptions);
         services.AddSingleton<RedisChangeLog>();
         services.AddSingleton<ChangeViews>();
         services.AddSingleton<SellerLists>();
@@ -331,6 +364,7 @@ public static class ServerHost
         app.UseMiddleware<MessageValidationMiddleware>();
         app.UseMiddleware<BearerTokenMiddleware>();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.Use(MessageValidationMiddleware.RejectInvalidAsync);
         app.MapGrpcService<RegulatorGrpcService>();
         app.MapGrpcService<CreditGrpcService>();
@@ -338,6 +372,8 @@ public static class ServerHost
         app.MapGrpcService<AuditGrpcService>();
         app.MapGrpcService<PlatformGrpcService>();
         app.MapGrpcService<PolicyGrpcService>();
+        app.MapGrpcService<OperatorGrpcService>();
+        app.MapGrpcService<PublicGrpcService>();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
         Observability.Map(app, observability);
@@ -347,11 +383,13 @@ public static class ServerHost
             PrincipalReload.Watch(config, principals, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("WangJian.Credit.Auth"));
         }
 
+        ApplicationMetrics.Observe(app.Services.GetRequiredService<ApplicationStore>(), app.Services.GetRequiredService<CreditClock>());
         app.Lifetime.ApplicationStarted.Register(() => _ = ResumeDeliveryAsync(app.Services));
         app.Lifetime.ApplicationStarted.Register(() => _ = ResumeApprovalsAsync(app.Services));
         app.Lifetime.ApplicationStopped.Register(() =>
         {
             redis.Dispose();
+            signingKeys.Dispose();
             garnet?.Dispose();
             garnetLoggers?.Dispose();
         });
@@ -431,6 +469,64 @@ public static class ServerHost
                 logger.LogWarning(e, "Finishing approvals failed; retrying");
                 await Task.Delay(TimeSpan.FromSeconds(2));
             }
+        }
+    }
+
+    /// <summary>China's working days for review periods: <c>Calendar:Holidays</c> and <c>Calendar:ExtraWorkdays</c> (调休), yyyy-MM-dd each.</summary>
+    private static WorkingCalendar ReadCalendar(IConfiguration config)
+    {
+        IReadOnlyList<DateOnly> Dates(string key)
+        {
+            var section = config.GetSection(key);
+            var values = section.Value is { } one ? [one] : section.GetChildren().Select(c => c.Value ?? string.Empty).ToArray();
+            try
+            {
+                return WorkingCalendar.ParseDates(values, key);
+            }
+            catch (FormatException e)
+            {
+                throw new InvalidOperationException(e.Message);
+            }
+        }
+
+        var holidays = Dates("Calendar:Holidays");
+        var extra = Dates("Calendar:ExtraWorkdays");
+        try
+        {
+            return new WorkingCalendar(holidays, extra);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidOperationException($"{e.Message} (Calendar:ExtraWorkdays)");
+        }
+    }
+
+    /// <summary>
+    /// The CJK font of PDF reports. A configured path that is missing or not usable stops the server; with none
+    /// configured and none of the defaults installed the server starts, logs it, and answers PDF requests with
+    /// FAILED_PRECONDITION naming the fix (JSON reports still work).
+    /// </summary>
+    private static string? ReportFontFamilyFor(ReportOptions options)
+    {
+        var configured = !string.IsNullOrWhiteSpace(options.FontPath);
+        var path = ReportFont.Find(options.FontPath);
+        if (path is null)
+        {
+            return null;
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new InvalidOperationException($"the report font {path} does not exist (Reports:FontPath)");
+        }
+
+        try
+        {
+            return ReportFont.Register(path);
+        }
+        catch (Exception e) when (configured && e is IOException or InvalidOperationException or ArgumentException)
+        {
+            throw new InvalidOperationException($"{e.Message} (Reports:FontPath)");
         }
     }
 

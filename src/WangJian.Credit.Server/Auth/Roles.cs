@@ -44,6 +44,9 @@ public static class Roles
     /// <summary>The blacklist and the change feed: not an operator, who sees only its own status.</summary>
     public const string CreditFeeds = Platform + "," + Regulator + "," + Agency + "," + Admin;
 
+    /// <summary>An operator's own file, repair applications and objections.</summary>
+    public const string OperatorService = Operator;
+
     /// <summary>Watchlists and webhooks belong to platform principals.</summary>
     public const string PlatformService = Platform;
 
