@@ -19,6 +19,9 @@ public static class ReportFont
     ];
 
     private static readonly ConcurrentDictionary<string, byte[]> Faces = new(StringComparer.Ordinal);
+
+    // Path → family: a font file is read once per process (it is 17 MB; servers started again in one process reuse it).
+    private static readonly ConcurrentDictionary<string, string> Families = new(StringComparer.Ordinal);
     private static readonly Lock Gate = new();
     private static bool installed;
 
@@ -26,7 +29,9 @@ public static class ReportFont
     /// Loads the face at <paramref name="path"/> and answers the family name to draw it with. PDFsharp's font
     /// resolver is process-wide, so each path gets its own family name and one resolver serves them all.
     /// </summary>
-    public static string Register(string path)
+    public static string Register(string path) => Families.TryGetValue(path, out var known) ? known : Families[path] = Load(path);
+
+    private static string Load(string path)
     {
         var bytes = File.ReadAllBytes(path);
         var face = IsCollection(bytes) ? FirstFace(bytes) : bytes;
