@@ -19,6 +19,8 @@ RUN dotnet publish src/WangJian.Credit.Server/WangJian.Credit.Server.csproj -c R
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
 COPY --from=build /app ./
+# PDF credit reports are set in WenQuanYi Zen Hei: TrueType outlines that PDFsharp can embed (Noto CJK is CFF).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-zenhei && rm -rf /var/lib/apt/lists/*
 RUN mkdir -p /data && chown app:app /data
 USER app
 ENV Urls=http://0.0.0.0:5080 \

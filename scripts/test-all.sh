@@ -4,7 +4,7 @@
 #   2. dotnet test WangJian.Credit.sln (unit, rules, grain, gRPC API and crash tests),
 #   3. redocly lint of the OpenAPI document the built server generates (/openapi/v1.json),
 #   4. the independent end-to-end clients (@grpc/grpc-js, and fetch for REST/JSON) against the built server.
-# It installs what those need (Node.js and redis-server from Debian if absent — the store-outage
+# It installs what those need (Node.js, redis-server and the CJK font fonts-wqy-zenhei from Debian if absent — the store-outage
 # and cluster tests start their own redis-server processes on free ports — and the npm packages
 # from the lockfile) and ends with one line: "N passed, N failed".
 set -uo pipefail
@@ -28,7 +28,16 @@ need_redis() {
   fi
 }
 
+# The credit-report tests render Chinese PDFs with a TrueType CJK font (Reports:FontPath default).
+need_cjk_font() {
+  if [ ! -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ]; then
+    echo "== installing fonts-wqy-zenhei (Debian)"
+    apt-get update -qq && apt-get install -y -qq fonts-wqy-zenhei >/dev/null
+  fi
+}
+
 need_redis
+need_cjk_font
 echo "== npm ci (tests/e2e-node: @bufbuild/buf, @grpc/grpc-js, @grpc/proto-loader, @redocly/cli, standardwebhooks)"
 need_node
 (cd tests/e2e-node && npm ci --no-audit --no-fund --loglevel=error) || { echo "npm ci failed"; exit 1; }

@@ -80,6 +80,11 @@ public static class CliApp
         root.Subcommands.Add(AuditCommand.Create(Bind));
         root.Subcommands.Add(SellersCommand.Create(Bind));
         root.Subcommands.Add(WebhooksCommand.Create(Bind));
+        root.Subcommands.Add(PolicyCommand.Create(Bind));
+        root.Subcommands.Add(ReportCommand.Create(Bind));
+        root.Subcommands.Add(VerifyCommand.Create(Bind));
+        root.Subcommands.Add(ApplicationsCommand.Create(Bind));
+        root.Subcommands.Add(FileCommand.Create(Bind));
         return root;
     }
 

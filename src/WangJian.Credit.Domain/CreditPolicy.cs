@@ -81,6 +81,19 @@ public sealed record CreditPolicy(
     IReadOnlyList<MeasureDefinition> Measures,
     IReadOnlyList<string> PlatformMeasures)
 {
+    /// <summary>Publicity periods of penalty information (docs/policy.md §4.8); the defaults when the file has none.</summary>
+    public PublicityPolicy Publicity { get; init; } = PublicityPolicy.Default;
+
     public OffenseDefinition Offense(string code) =>
         Offenses.TryGetValue(code, out var o) ? o : throw new DomainValidationException("offense_code", $"unknown offense code '{code}' in policy {Version}");
+}
+
+/// <summary>
+/// How long penalty information is published (SAMR Order No. 45, docs/policy.md §4.8): <see cref="ShortMonths"/>
+/// for a warning or a fine at or below <see cref="LowFineThresholdFen"/>, <see cref="LongMonths"/> otherwise.
+/// </summary>
+public sealed record PublicityPolicy(long LowFineThresholdFen, int ShortMonths, int LongMonths)
+{
+    /// <summary>¥30,000, 3 months, 3 years.</summary>
+    public static readonly PublicityPolicy Default = new(3_000_000, 3, 36);
 }

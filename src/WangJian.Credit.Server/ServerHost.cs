@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
@@ -14,12 +15,16 @@ using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
 using WangJian.Credit.Grains;
 using WangJian.Credit.Rules;
+using WangJian.Credit.Server.Applications;
 using WangJian.Credit.Server.Approvals;
 using WangJian.Credit.Server.Audit;
 using WangJian.Credit.Server.Auth;
 using WangJian.Credit.Server.Grpc;
 using WangJian.Credit.Server.Http;
 using WangJian.Credit.Server.Options;
+using WangJian.Credit.Server.Policies;
+using WangJian.Credit.Server.Publicity;
+using WangJian.Credit.Server.Reports;
 using WangJian.Credit.Server.Startup;
 using WangJian.Credit.Server.Storage;
 using WangJian.Credit.Server.Webhooks;
@@ -95,6 +100,15 @@ public static class ServerHost
         {
             throw new InvalidOperationException($"approvals must expire after a positive time, got {approvals.ExpireAfter} (Approvals:ExpireAfter)");
         }
+        var calendar = ReadCalendar(config);
+        var publicOptions = config.GetSection(PublicOptions.Section).Get<PublicOptions>() ?? new PublicOptions();
+        if (publicOptions.PermitsPerMinute < 1)
+        {
+            throw new InvalidOperationException($"the public rate limit must be at least 1 call a minute, got {publicOptions.PermitsPerMinute} (Public:PermitsPerMinute)");
+        }
+
+        var reportOptions = config.GetSection(ReportOptions.Section).Get<ReportOptions>() ?? new ReportOptions();
+        var fontFamily = ReportFontFamilyFor(reportOptions);
         var observability = config.GetSection(ObservabilityOptions.Section).Get<ObservabilityOptions>() ?? new ObservabilityOptions();
         var deliveryOptions = config.GetSection(DeliveryOptions.Section).Get<DeliveryOptions>() ?? new DeliveryOptions();
         OptionChecks.Validate(storage, silo, observability, deliveryOptions);
@@ -104,7 +118,21 @@ public static class ServerHost
 
         // A broken policy must stop the server before it scores anything.
         var policy = PolicyFile.Load(policyOptions.Path);
+        var policyDocument = File.ReadAllText(policyOptions.Path ?? PolicyFile.DefaultPath);
+        if (policyOptions.RolloutConcurrency is < 1 or > 1024)
+        {
+            throw new InvalidOperationException($"a rollout re-assesses 1 to 1024 operators at once, got {policyOptions.RolloutConcurrency} (Policy:RolloutConcurrency)");
+        }
+
+        if (policyOptions.RolloutRatePerSecond < 0 || !double.IsFinite(policyOptions.RolloutRatePerSecond))
+        {
+            throw new InvalidOperationException($"the rollout rate must be 0 (no limit) or positive, got {policyOptions.RolloutRatePerSecond} (Policy:RolloutRatePerSecond)");
+        }
         bootLog.LogInformation("Policy {Version} loaded: {Offenses} offenses, {Measures} measures", policy.Version, policy.Offenses.Count, policy.Measures.Count);
+        if (fontFamily is null)
+        {
+            bootLog.LogWarning("No CJK TrueType font for PDF credit reports ({Paths}): PDF reports answer FAILED_PRECONDITION, JSON reports work; install fonts-wqy-zenhei or set Reports:FontPath", string.Join(", ", ReportFont.DefaultPaths));
+        }
 
         if (storage.Embedded)
         {
@@ -157,6 +185,11 @@ public static class ServerHost
             ? DurableWrites.For(garnet, TimeSpan.FromMilliseconds(storage.OperationTimeoutMs))
             : DurableWrites.StoreAcknowledgesDurably;
 
+        var signingKeys = await SigningKeys.LoadAsync(
+            reportOptions.SigningKeyPath is { Length: > 0 } keyPath ? keyPath : Path.Combine(storage.DataDir, "report-signing-key.pem"),
+            create: string.IsNullOrEmpty(reportOptions.SigningKeyPath),
+            redis,
+            TimeProvider.System.GetUtcNow());
         var clusterOptions = new ClusterOptions { ClusterId = silo.ClusterId, ServiceId = silo.ServiceId };
         if (garnet is not null)
         {
@@ -168,6 +201,10 @@ public static class ServerHost
 
         // Before the silo starts: no operator grain may load a record that is still in the old layout.
         await OperatorLayoutMigration.RunAsync(redis, clusterOptions.ServiceId, bootLog);
+        // The published versions score; a fresh store starts with the policy file as its initial version.
+        var policyStore = new PolicyStore(redis);
+        var policyVersions = new PolicyVersions(await PolicyCatalog.LoadAsync(policyStore, policy, policyDocument, bootLog));
+        bootLog.LogInformation("Policy versions: {Versions}; in force now: {Current}", string.Join(", ", policyVersions.Timeline.Versions.Select(v => $"{v.Version} from {v.EffectiveFrom:yyyy-MM-dd'T'HH:mm:ss'Z'}")), policyVersions.Timeline.At(TimeProvider.System.GetUtcNow()).Version);
         await MembershipPreflight.RequireEndpointFreeAsync(
             redis.GetDatabase(), RedisClusteringOptions.DefaultCreateRedisKey(clusterOptions), new IPEndPoint(advertised, siloPort), TimeSpan.FromSeconds(1));
         // One multiplexer for every provider and our own keys; IsShared stops a provider from disposing it.
@@ -236,10 +273,17 @@ public static class ServerHost
         services.AddSingleton<IConnectionMultiplexer>(redis);
         services.AddSingleton(storage);
         services.AddSingleton(durable);
-        services.AddSingleton(policy);
+        services.AddSingleton(policyStore);
+        services.AddSingleton(policyVersions);
+        services.AddSingleton(policyOptions);
+        services.AddSingleton<OperatorIndex>();
+        services.AddSingleton<PolicyCatalog>();
+        services.AddSingleton<PolicySimulator>();
+        services.AddHostedService<PolicyRollout>();
         services.AddSingleton<ICreditScorer, NRulesCreditScorer>();
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(CreditClock.System);
+        // A test may bring its own credit clock (configure): due dates, paths to repair and statuses then follow it.
+        services.TryAddSingleton(CreditClock.System);
         services.AddSingleton(principals);
         services.AddSingleton<CheckLog>();
         services.AddSingleton(audit);
@@ -247,6 +291,16 @@ public static class ServerHost
         services.AddSingleton(approvals);
         services.AddSingleton<ApprovalStore>();
         services.AddSingleton<FourEyes>();
+        services.AddSingleton(calendar);
+        services.AddSingleton<ApplicationStore>();
+        services.AddSingleton<ApplicationService>();
+        services.AddSingleton<CreditFiles>();
+        services.AddSingleton(signingKeys);
+        services.AddSingleton<ReportStore>();
+        services.AddSingleton(new ReportFontFamily(fontFamily));
+        services.AddSingleton<CreditReports>();
+        services.AddSingleton<PublicRecords>();
+        PublicRateLimit.Add(services, publicOptions);
         services.AddSingleton<RedisChangeLog>();
         services.AddSingleton<ChangeViews>();
         services.AddSingleton<SellerLists>();
@@ -256,7 +310,8 @@ public static class ServerHost
         services.AddSingleton<WebhookSender>();
         services.AddHostedService<WebhookDispatcher>();
         services.AddSingleton<INoticeStore, RedisNoticeStore>();
-        services.AddSingleton<IOperatorStore, RedisOperatorStore>();
+        services.AddSingleton<RedisOperatorStore>();
+        services.AddSingleton<IOperatorStore>(sp => sp.GetRequiredService<RedisOperatorStore>());
         services.AddSingleton<INoticePusher, GrpcNoticePusher>();
         services.AddOptions<DeliveryOptions>().Bind(config.GetSection(DeliveryOptions.Section));
         services.AddSingleton(new DeliveryBackoff(deliveryOptions, Random.Shared));
@@ -309,12 +364,16 @@ public static class ServerHost
         app.UseMiddleware<MessageValidationMiddleware>();
         app.UseMiddleware<BearerTokenMiddleware>();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.Use(MessageValidationMiddleware.RejectInvalidAsync);
         app.MapGrpcService<RegulatorGrpcService>();
         app.MapGrpcService<CreditGrpcService>();
         app.MapGrpcService<AgencyGrpcService>();
         app.MapGrpcService<AuditGrpcService>();
         app.MapGrpcService<PlatformGrpcService>();
+        app.MapGrpcService<PolicyGrpcService>();
+        app.MapGrpcService<OperatorGrpcService>();
+        app.MapGrpcService<PublicGrpcService>();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
         Observability.Map(app, observability);
@@ -324,11 +383,13 @@ public static class ServerHost
             PrincipalReload.Watch(config, principals, app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("WangJian.Credit.Auth"));
         }
 
+        ApplicationMetrics.Observe(app.Services.GetRequiredService<ApplicationStore>(), app.Services.GetRequiredService<CreditClock>());
         app.Lifetime.ApplicationStarted.Register(() => _ = ResumeDeliveryAsync(app.Services));
         app.Lifetime.ApplicationStarted.Register(() => _ = ResumeApprovalsAsync(app.Services));
         app.Lifetime.ApplicationStopped.Register(() =>
         {
             redis.Dispose();
+            signingKeys.Dispose();
             garnet?.Dispose();
             garnetLoggers?.Dispose();
         });
@@ -408,6 +469,64 @@ public static class ServerHost
                 logger.LogWarning(e, "Finishing approvals failed; retrying");
                 await Task.Delay(TimeSpan.FromSeconds(2));
             }
+        }
+    }
+
+    /// <summary>China's working days for review periods: <c>Calendar:Holidays</c> and <c>Calendar:ExtraWorkdays</c> (调休), yyyy-MM-dd each.</summary>
+    private static WorkingCalendar ReadCalendar(IConfiguration config)
+    {
+        IReadOnlyList<DateOnly> Dates(string key)
+        {
+            var section = config.GetSection(key);
+            var values = section.Value is { } one ? [one] : section.GetChildren().Select(c => c.Value ?? string.Empty).ToArray();
+            try
+            {
+                return WorkingCalendar.ParseDates(values, key);
+            }
+            catch (FormatException e)
+            {
+                throw new InvalidOperationException(e.Message);
+            }
+        }
+
+        var holidays = Dates("Calendar:Holidays");
+        var extra = Dates("Calendar:ExtraWorkdays");
+        try
+        {
+            return new WorkingCalendar(holidays, extra);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidOperationException($"{e.Message} (Calendar:ExtraWorkdays)");
+        }
+    }
+
+    /// <summary>
+    /// The CJK font of PDF reports. A configured path that is missing or not usable stops the server; with none
+    /// configured and none of the defaults installed the server starts, logs it, and answers PDF requests with
+    /// FAILED_PRECONDITION naming the fix (JSON reports still work).
+    /// </summary>
+    private static string? ReportFontFamilyFor(ReportOptions options)
+    {
+        var configured = !string.IsNullOrWhiteSpace(options.FontPath);
+        var path = ReportFont.Find(options.FontPath);
+        if (path is null)
+        {
+            return null;
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new InvalidOperationException($"the report font {path} does not exist (Reports:FontPath)");
+        }
+
+        try
+        {
+            return ReportFont.Register(path);
+        }
+        catch (Exception e) when (configured && e is IOException or InvalidOperationException or ArgumentException)
+        {
+            throw new InvalidOperationException($"{e.Message} (Reports:FontPath)");
         }
     }
 

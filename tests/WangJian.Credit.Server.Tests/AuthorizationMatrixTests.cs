@@ -53,6 +53,29 @@ public sealed class AuthorizationMatrixTests(ServerFixture server)
             new ListNoticesRequest { PageSize = 1 }).ResponseAsync),
         ["AgencyService/AcknowledgeNotice"] = (["agency:NDRC"], c => new AgencyService.AgencyServiceClient(c).AcknowledgeNoticeAsync(
             new AcknowledgeNoticeRequest { NoticeId = "no-such-notice", ActionTaken = "已列入限制名单" }).ResponseAsync),
+        ["RegulatorService/ListApplications"] = (RegulatorRoles, c => new RegulatorService.RegulatorServiceClient(c).ListApplicationsAsync(
+            new ListApplicationsRequest { PageSize = 1 }).ResponseAsync),
+        ["RegulatorService/DecideApplication"] = (Writers, c => new RegulatorService.RegulatorServiceClient(c).DecideApplicationAsync(
+            new DecideApplicationRequest { ApplicationId = "app_none", Decision = ApprovalDecision.Reject, Reason = "材料不足" }).ResponseAsync),
+        ["CreditService/GetCreditReport"] = ([.. CreditRoles, "operator"], c => new CreditService.CreditServiceClient(c).GetCreditReportAsync(
+            new GetCreditReportRequest { OperatorId = OwnUscc, Format = ReportFormat.Json }).ResponseAsync),
+        ["OperatorService/GetCreditFile"] = (["operator"], c => new OperatorService.OperatorServiceClient(c).GetCreditFileAsync(
+            new GetCreditFileRequest { OperatorId = OwnUscc }).ResponseAsync),
+        ["OperatorService/SubmitRepairApplication"] = (["operator"], c => new OperatorService.OperatorServiceClient(c).SubmitRepairApplicationAsync(
+            new SubmitRepairApplicationRequest { OperatorId = OwnUscc, ViolationId = "v0000", Statement = "已整改", CommitmentAccepted = true }).ResponseAsync),
+        ["OperatorService/SubmitObjection"] = (["operator"], c => new OperatorService.OperatorServiceClient(c).SubmitObjectionAsync(
+            new SubmitObjectionRequest { OperatorId = OwnUscc, ViolationId = "v0000", Grounds = "误录" }).ResponseAsync),
+        ["OperatorService/ListMyApplications"] = (["operator"], c => new OperatorService.OperatorServiceClient(c).ListMyApplicationsAsync(
+            new ListMyApplicationsRequest { OperatorId = OwnUscc }).ResponseAsync),
+        ["OperatorService/WithdrawApplication"] = (["operator"], c => new OperatorService.OperatorServiceClient(c).WithdrawApplicationAsync(
+            new WithdrawApplicationRequest { OperatorId = OwnUscc, ApplicationId = "app_none" }).ResponseAsync),
+        ["PublicService/GetPublicRecord"] = (Everyone, c => new PublicService.PublicServiceClient(c).GetPublicRecordAsync(
+            new GetPublicRecordRequest { OperatorId = OwnUscc }).ResponseAsync),
+        ["PublicService/ListPublicBlacklist"] = (Everyone, c => new PublicService.PublicServiceClient(c).ListPublicBlacklistAsync(
+            new ListPublicBlacklistRequest { PageSize = 1 }).ResponseAsync),
+        ["PublicService/VerifyCreditReport"] = (Everyone, c => new PublicService.PublicServiceClient(c).VerifyCreditReportAsync(
+            new VerifyCreditReportRequest { ReportNumber = "WJR-20260101-000000000000", Sha256 = new string('0', 64) }).ResponseAsync),
+        ["PublicService/GetSigningKeys"] = (Everyone, c => new PublicService.PublicServiceClient(c).GetSigningKeysAsync(new GetSigningKeysRequest()).ResponseAsync),
         ["AuditService/ListAccessLog"] = (["auditor", "admin"], c => new AuditService.AuditServiceClient(c).ListAccessLogAsync(
             new ListAccessLogRequest { PageSize = 1 }).ResponseAsync),
         ["AuditService/ExportAccessLog"] = (["auditor", "admin"], ExportBrieflyAsync),
@@ -62,6 +85,9 @@ public sealed class AuthorizationMatrixTests(ServerFixture server)
     private static string[] Writers => ["regulator"];
 
     private static string[] RegulatorRoles => ["regulator", "admin"];
+
+    /// <summary>PublicService: no token needed, and a token that is wrong is no worse than none.</summary>
+    private static string[] Everyone => Callers;
 
     private static string[] CreditRoles => ["regulator", "platform", "admin", "agency:NDRC"];
 
@@ -82,7 +108,7 @@ public sealed class AuthorizationMatrixTests(ServerFixture server)
     [Fact]
     public void Matrix_CoversEveryRpcOfTheProtos()
     {
-        var declared = new[] { RegulatorService.Descriptor, CreditService.Descriptor, AgencyService.Descriptor, AuditService.Descriptor }
+        var declared = new[] { RegulatorService.Descriptor, CreditService.Descriptor, AgencyService.Descriptor, AuditService.Descriptor, OperatorService.Descriptor, PublicService.Descriptor }
             .SelectMany(s => s.Methods.Select(m => $"{s.Name}/{m.Name}"))
             .Order(StringComparer.Ordinal);
         Assert.Equal(declared, Rpcs.Keys.Order(StringComparer.Ordinal));
@@ -110,7 +136,7 @@ public sealed class AuthorizationMatrixTests(ServerFixture server)
             code = e.StatusCode;
         }
 
-        if (caller is NoToken or WrongToken)
+        if (caller is NoToken or WrongToken && !allowed.Contains(caller))
         {
             Assert.Equal(StatusCode.Unauthenticated, code);
         }
@@ -127,7 +153,9 @@ public sealed class AuthorizationMatrixTests(ServerFixture server)
             var accepted = rpc switch
             {
                 "CreditService/WatchCreditChanges" => new[] { StatusCode.OK, StatusCode.DeadlineExceeded },
-                "RegulatorService/RevokeViolation" or "RegulatorService/DecideRepair" or "RegulatorService/DecideApproval" or "AgencyService/AcknowledgeNotice" => [StatusCode.NotFound],
+                "RegulatorService/RevokeViolation" or "RegulatorService/DecideRepair" or "RegulatorService/DecideApproval" or "AgencyService/AcknowledgeNotice"
+                    or "RegulatorService/DecideApplication" or "OperatorService/SubmitRepairApplication" or "OperatorService/SubmitObjection"
+                    or "OperatorService/WithdrawApplication" => [StatusCode.NotFound],
                 "RegulatorService/OpenPunishmentCase" => [StatusCode.FailedPrecondition],
                 _ => [StatusCode.OK],
             };

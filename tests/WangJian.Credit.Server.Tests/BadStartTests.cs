@@ -29,9 +29,18 @@ public sealed class BadStartTests : IDisposable
         { "Storage:CheckpointIntervalSeconds", ["--Storage:CheckpointIntervalSeconds", "-1"], "-1" },
         { "Storage:LogSizeLimitMb", ["--Storage:LogSizeLimitMb", "0"], "0" },
         { "Delivery:Retries", ["--Delivery:Retries", "0"], "0" },
+        { "Policy:RolloutConcurrency", ["--Policy:RolloutConcurrency", "0"], "got 0" },
+        { "Policy:RolloutRatePerSecond", ["--Policy:RolloutRatePerSecond", "-3"], "got -3" },
+        { "Approvals:SecondPersonFor", ["--Approvals:SecondPersonFor", "PUBLISH"], "PUBLISH_POLICY" },
         { "Delivery:MaxBackoffMs", ["--Delivery:FirstBackoffMs", "5000", "--Delivery:MaxBackoffMs", "1000"], "1000" },
         { "Observability:MetricsUrl", ["--Observability:MetricsUrl", "http://127.0.0.1:99999/"], "99999" },
         { "Storage:Redis", ["--Storage:Redis", "=:6379", .. AdminPrincipal], "=:6379" },
+        { "Calendar:Holidays", ["--Calendar:Holidays", "2026-13-01"], "2026-13-01" },
+        { "Calendar:ExtraWorkdays", ["--Calendar:ExtraWorkdays:0", "2026-10-11", "--Calendar:ExtraWorkdays:1", "next-saturday"], "next-saturday" },
+        { "Calendar:ExtraWorkdays", ["--Calendar:Holidays", "2026-10-01", "--Calendar:ExtraWorkdays", "2026-10-01"], "2026-10-01" },
+        { "Public:PermitsPerMinute", ["--Public:PermitsPerMinute", "0"], "0" },
+        { "Reports:FontPath", ["--Reports:FontPath", "/nonexistent/font.ttf"], "/nonexistent/font.ttf" },
+        { "Reports:SigningKeyPath", ["--Reports:SigningKeyPath", "/nonexistent/key.pem"], "/nonexistent/key.pem" },
         { "Storage:Redis", ["--Storage:Redis", "127.0.0.1:1", .. AdminPrincipal], "connection refused" },
     };
 
@@ -41,6 +50,19 @@ public sealed class BadStartTests : IDisposable
     {
         var urls = args.Contains("--urls") ? [] : new[] { "--urls", "http://127.0.0.1:0" };
         await AssertRefusedAsync(setting, mentioned, [.. urls, "--Storage:DataDir", dir.Path, "--Orleans:SiloPort", "0", .. args]);
+    }
+
+    [Fact]
+    public async Task Start_ReportFontWithCffOutlines_ExitsTwoNamingFontPath()
+    {
+        // The table directory of an OpenType font with CFF outlines (what Noto CJK is): 'OTTO', one table, 'CFF '.
+        var font = new byte[12 + 16];
+        "OTTO"u8.CopyTo(font);
+        font[5] = 1;
+        "CFF "u8.CopyTo(font.AsSpan(12));
+        var path = Path.Combine(dir.Path, "cff.otf");
+        await File.WriteAllBytesAsync(path, font);
+        await AssertRefusedAsync("Reports:FontPath", "TrueType outlines", "--urls", "http://127.0.0.1:0", "--Storage:DataDir", Path.Combine(dir.Path, "data"), "--Orleans:SiloPort", "0", "--Reports:FontPath", path);
     }
 
     [Fact]

@@ -65,6 +65,8 @@ public sealed class ServerFixture : IAsyncLifetime
             "--Webhooks:MaxBackoffMs", "1000",
             "--Webhooks:BreakMs", "1000",
             "--Webhooks:MaxPerPlatform", "100",
+            // Every test of the collection calls from 127.0.0.1: PublicService's limit must not be what they measure.
+            "--Public:PermitsPerMinute", "100000",
         ]);
         await app.StartAsync();
         var listeners = app.Services.GetRequiredService<Http.Listeners>();

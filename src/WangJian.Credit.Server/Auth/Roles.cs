@@ -44,11 +44,20 @@ public static class Roles
     /// <summary>The blacklist and the change feed: not an operator, who sees only its own status.</summary>
     public const string CreditFeeds = Platform + "," + Regulator + "," + Agency + "," + Admin;
 
+    /// <summary>An operator's own file, repair applications and objections.</summary>
+    public const string OperatorService = Operator;
+
     /// <summary>Watchlists and webhooks belong to platform principals.</summary>
     public const string PlatformService = Platform;
 
     /// <summary>Only an agency system, bound to its agency code, checks and acknowledges.</summary>
     public const string AgencyService = Agency;
+
+    /// <summary>PolicyService: listing, reading, validating and simulating policy versions.</summary>
+    public const string PolicyReads = Regulator + "," + Admin + "," + Auditor;
+
+    /// <summary>Publishing a policy version (a second admin approves it by default).</summary>
+    public const string PolicyPublish = Admin;
 
     /// <summary>The access log.</summary>
     public const string AuditService = Auditor + "," + Admin;

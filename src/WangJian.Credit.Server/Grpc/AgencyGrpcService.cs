@@ -2,6 +2,7 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
+using WangJian.Credit.Grains;
 using WangJian.Credit.Server.Auth;
 using WangJian.Credit.Server.Storage;
 using WangJian.Credit.V1;
@@ -11,9 +12,23 @@ namespace WangJian.Credit.Server.Grpc;
 /// <summary>Pre-approval checks for the agency the caller is bound to; every answer is stored first.</summary>
 /// <remarks>Every method that writes awaits <see cref="DurableWrites.WaitAsync"/> before it answers: an answered check is on disk.</remarks>
 [Authorize(Roles = Roles.AgencyService)]
-public sealed partial class AgencyGrpcService(IGrainFactory grains, CreditPolicy policy, TimeProvider time, CheckLog checks) : AgencyService.AgencyServiceBase
+public sealed partial class AgencyGrpcService(IGrainFactory grains, PolicyVersions versions, TimeProvider time, CheckLog checks) : AgencyService.AgencyServiceBase
 {
-    private readonly IReadOnlySet<string> matters = PreApprovalCheck.KnownMatters(policy);
+    // Matters only grow across versions (PolicyCatalog.Validate); computed once per timeline.
+    private (PolicyTimeline Timeline, IReadOnlySet<string> Matters) known;
+
+    private IReadOnlySet<string> Matters()
+    {
+        var timeline = versions.Timeline;
+        var k = known;
+        if (!ReferenceEquals(k.Timeline, timeline))
+        {
+            k = (timeline, timeline.Versions.SelectMany(v => PreApprovalCheck.KnownMatters(v.Policy)).ToHashSet(StringComparer.Ordinal));
+            known = k;
+        }
+
+        return k.Matters;
+    }
 
     [Writes]
     public override async Task<CheckOperatorResponse> CheckOperator(CheckOperatorRequest request, ServerCallContext context)
@@ -26,7 +41,7 @@ public sealed partial class AgencyGrpcService(IGrainFactory grains, CreditPolicy
         {
             errors.Add(new("matter", "matter is required, e.g. GOV_PROCUREMENT"));
         }
-        else if (!matters.Contains(matter))
+        else if (Matters() is var matters && !matters.Contains(matter))
         {
             // An unknown matter is far more likely a typo than a matter no measure covers; saying so
             // beats an ALLOW the agency might act on.
@@ -36,6 +51,7 @@ public sealed partial class AgencyGrpcService(IGrainFactory grains, CreditPolicy
         RequestFields.ThrowIfAny(errors);
 
         var (assessment, version) = await grains.Operator(op).GetStatusAsync();
+        var policy = versions.Timeline.PolicyOf(assessment);
         var answer = PreApprovalCheck.Decide(assessment, policy, agency, matter);
         var now = time.GetUtcNow();
         var record = new StoredCheck(

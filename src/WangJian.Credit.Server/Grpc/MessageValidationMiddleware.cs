@@ -178,7 +178,7 @@ public sealed class MessageValidationMiddleware(RequestDelegate next)
     private static Dictionary<string, MessageDescriptor> BuildMap()
     {
         var map = new Dictionary<string, MessageDescriptor>(StringComparer.Ordinal);
-        foreach (var file in new[] { V1.RegulatorReflection.Descriptor, V1.CreditReflection.Descriptor, V1.AgencyReflection.Descriptor, V1.AuditReflection.Descriptor, V1.PlatformReflection.Descriptor })
+        foreach (var file in new[] { V1.RegulatorReflection.Descriptor, V1.CreditReflection.Descriptor, V1.AgencyReflection.Descriptor, V1.AuditReflection.Descriptor, V1.PlatformReflection.Descriptor, V1.PolicyReflection.Descriptor, V1.OperatorReflection.Descriptor, V1.PublicReflection.Descriptor })
         {
             foreach (var service in file.Services)
             {

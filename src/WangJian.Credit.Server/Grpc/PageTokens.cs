@@ -90,4 +90,13 @@ public static class PageTokenKind
 
     /// <summary>The access log, newest first: an index position.</summary>
     public const string AccessLog = "l1";
+
+    /// <summary>An operator's own applications, newest first: the last application id.</summary>
+    public const string MyApplications = "m1";
+
+    /// <summary>The regulator's inbox, oldest due first: due time and id of the last application.</summary>
+    public const string Inbox = "i1";
+
+    /// <summary>The public blacklist by score: score and member of the last entry.</summary>
+    public const string PublicBlacklist = "p1";
 }

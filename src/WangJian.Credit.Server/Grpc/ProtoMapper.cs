@@ -156,6 +156,12 @@ public static class ProtoMapper
         ApprovalId = r.Approval?.ApprovalId ?? string.Empty,
     };
 
+    /// <summary>The status under the version that scored it (its listing's repair wait, its platform measures).</summary>
+    public static CreditStatus ToProto(Assessment a, PolicyTimeline timeline) => ToProto(a, timeline.PolicyOf(a));
+
+    /// <summary>The violation with its family from the latest version that knows its offense (versions only add offenses).</summary>
+    public static Proto.Violation ToProto(Domain.Violation v, PolicyTimeline timeline) => ToProto(v, timeline.Latest.Policy);
+
     /// <summary>
     /// The status message of an assessment. Mapped once per assessment object: an operator's grain hands out
     /// the same immutable <see cref="Assessment"/> until it changes, and reads of a popular operator would

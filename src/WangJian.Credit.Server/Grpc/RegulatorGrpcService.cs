@@ -2,6 +2,7 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
+using WangJian.Credit.Grains;
 using WangJian.Credit.Rules;
 using WangJian.Credit.Server.Approvals;
 using WangJian.Credit.Server.Auth;
@@ -17,7 +18,7 @@ namespace WangJian.Credit.Server.Grpc;
 /// (<see cref="FourEyes"/>).
 /// </remarks>
 [Authorize(Roles = Roles.RegulatorService)]
-public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPolicy policy, TimeProvider time, FourEyes fourEyes) : RegulatorService.RegulatorServiceBase
+public sealed partial class RegulatorGrpcService(IGrainFactory grains, PolicyVersions versions, TimeProvider time, FourEyes fourEyes) : RegulatorService.RegulatorServiceBase
 {
     private const int MaxReasonLength = 2000;
     private const int DefaultPageSize = 100;
@@ -29,7 +30,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
     {
         var errors = new List<Domain.FieldViolation>();
         var draft = ProtoMapper.ToDraft(request, errors);
-        var (valid, validationErrors) = draft.Validate(policy, time.GetUtcNow());
+        var (valid, validationErrors) = draft.Validate(versions.At(time.GetUtcNow()), time.GetUtcNow());
         errors.AddRange(validationErrors);
         if (errors.Count > 0 || valid is null)
         {
@@ -42,9 +43,9 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
 
         return new RecordViolationResponse
         {
-            Violation = ProtoMapper.ToProto(outcome.Violation!, policy),
+            Violation = ProtoMapper.ToProto(outcome.Violation!, versions.Timeline),
             Created = outcome.Created,
-            Status = ProtoMapper.ToProto(outcome.Assessment!, policy),
+            Status = ProtoMapper.ToProto(outcome.Assessment!, versions.Timeline),
         };
     }
 
@@ -71,8 +72,8 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
             var approval = await fourEyes.ProposeAsync(ProposedChange.Revoke, op, violationId, request.Reason.Trim(), null, [violation.AuthorityCode], Caller.Name(context));
             return new RevokeViolationResponse
             {
-                Violation = ProtoMapper.ToProto(violation, policy),
-                Status = ProtoMapper.ToProto(await grain.GetAssessmentAsync(null), policy),
+                Violation = ProtoMapper.ToProto(violation, versions.Timeline),
+                Status = ProtoMapper.ToProto(await grain.GetAssessmentAsync(null), versions.Timeline),
                 Approval = ToProto(approval),
             };
         }
@@ -82,8 +83,8 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
 
         return new RevokeViolationResponse
         {
-            Violation = ProtoMapper.ToProto(outcome.Violation!, policy),
-            Status = ProtoMapper.ToProto(outcome.Assessment!, policy),
+            Violation = ProtoMapper.ToProto(outcome.Violation!, versions.Timeline),
+            Status = ProtoMapper.ToProto(outcome.Assessment!, versions.Timeline),
         };
     }
 
@@ -124,7 +125,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
             if (fourEyes.Requires(ProposedChange.ListingRepair))
             {
                 // Refused now rather than at approval when it could not be applied anyway.
-                var check = RepairEligibility.CheckListingRepair(policy, assessment);
+                var check = RepairEligibility.CheckListingRepair(versions.Timeline.PolicyOf(assessment), assessment);
                 if (!check.Allowed)
                 {
                     throw GrpcErrors.FailedPrecondition(check.Reason, check.Block == RepairBlock.TooEarly ? check.EarliestAt : null);
@@ -133,7 +134,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
                 var approval = await fourEyes.ProposeAsync(ProposedChange.ListingRepair, op, null, reason, effective, authorities, Caller.Name(context));
                 return new DecideRepairResponse
                 {
-                    Status = ProtoMapper.ToProto(await grain.GetAssessmentAsync(null), policy),
+                    Status = ProtoMapper.ToProto(await grain.GetAssessmentAsync(null), versions.Timeline),
                     Approval = ToProto(approval),
                 };
             }
@@ -143,10 +144,10 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
 
         outcome.OrThrow();
 
-        var response = new DecideRepairResponse { Status = ProtoMapper.ToProto(outcome.Assessment!, policy) };
+        var response = new DecideRepairResponse { Status = ProtoMapper.ToProto(outcome.Assessment!, versions.Timeline) };
         if (outcome.Violation is { } v)
         {
-            response.Violation = ProtoMapper.ToProto(v, policy);
+            response.Violation = ProtoMapper.ToProto(v, versions.Timeline);
         }
 
         return response;
@@ -166,7 +167,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
         var history = await grains.Operator(op).GetHistoryAsync();
         var page = history.Violations.Skip(offset).Take(size).ToArray();
         var response = new ListViolationsResponse { TotalSize = history.Violations.Count };
-        response.Violations.AddRange(page.Select(v => ProtoMapper.ToProto(v, policy)));
+        response.Violations.AddRange(page.Select(v => ProtoMapper.ToProto(v, versions.Timeline)));
         response.ListingRepairs.AddRange(history.ListingRepairs.Select(ProtoMapper.ToProto));
         if (offset + page.Length < history.Violations.Count)
         {

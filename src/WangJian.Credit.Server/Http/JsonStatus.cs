@@ -12,7 +12,7 @@ public static class JsonStatus
 {
     /// <summary>Error details that may appear in a google.rpc.Status, so that they are written as JSON.</summary>
     public static readonly Google.Protobuf.Reflection.TypeRegistry ErrorDetails = Google.Protobuf.Reflection.TypeRegistry.FromMessages(
-        Google.Rpc.BadRequest.Descriptor, Google.Rpc.PreconditionFailure.Descriptor, Google.Rpc.ErrorInfo.Descriptor, Google.Rpc.ResourceInfo.Descriptor);
+        Google.Rpc.BadRequest.Descriptor, Google.Rpc.PreconditionFailure.Descriptor, Google.Rpc.ErrorInfo.Descriptor, Google.Rpc.ResourceInfo.Descriptor, V1.Application.Descriptor);
 
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true).WithTypeRegistry(ErrorDetails));
 
