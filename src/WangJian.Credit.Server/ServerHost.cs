@@ -14,6 +14,7 @@ using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
 using WangJian.Credit.Grains;
 using WangJian.Credit.Rules;
+using WangJian.Credit.Server.Application;
 using WangJian.Credit.Server.Approvals;
 using WangJian.Credit.Server.Audit;
 using WangJian.Credit.Server.Auth;
@@ -22,6 +23,7 @@ using WangJian.Credit.Server.Http;
 using WangJian.Credit.Server.Options;
 using WangJian.Credit.Server.Startup;
 using WangJian.Credit.Server.Storage;
+using WangJian.Credit.Server.Web;
 using WangJian.Credit.Server.Webhooks;
 
 namespace WangJian.Credit.Server;
@@ -281,6 +283,11 @@ public static class ServerHost
         }
 
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, GrpcAuthorizationResultHandler>();
+        services.AddSingleton<ViolationCommands>();
+        services.AddSingleton<AgencyChecks>();
+        services.AddSingleton<CreditFiles>();
+        services.AddSingleton<ApprovalInbox>();
+        var console = ConsoleWeb.Add(builder, auth, storage);
         var grpc = services.AddGrpc(o =>
         {
             o.Interceptors.Add<ErrorInterceptor>();
@@ -306,6 +313,7 @@ public static class ServerHost
         }
 
         app.UseMiddleware<MessageValidationMiddleware>();
+        ConsoleWeb.UseConsole(app, console);
         app.UseMiddleware<BearerTokenMiddleware>();
         app.UseAuthorization();
         app.Use(MessageValidationMiddleware.RejectInvalidAsync);
@@ -316,6 +324,7 @@ public static class ServerHost
         app.MapGrpcService<PlatformGrpcService>();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
+        ConsoleWeb.MapConsole(app, console);
         Observability.Map(app, observability);
 
         if (auth.Principals.Count > 0)

@@ -2,6 +2,7 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
+using WangJian.Credit.Server.Application;
 using WangJian.Credit.Server.Auth;
 using WangJian.Credit.Server.Storage;
 using WangJian.Credit.V1;
@@ -11,50 +12,20 @@ namespace WangJian.Credit.Server.Grpc;
 /// <summary>Pre-approval checks for the agency the caller is bound to; every answer is stored first.</summary>
 /// <remarks>Every method that writes awaits <see cref="DurableWrites.WaitAsync"/> before it answers: an answered check is on disk.</remarks>
 [Authorize(Roles = Roles.AgencyService)]
-public sealed partial class AgencyGrpcService(IGrainFactory grains, CreditPolicy policy, TimeProvider time, CheckLog checks, DurableWrites durable) : AgencyService.AgencyServiceBase
+public sealed partial class AgencyGrpcService(IGrainFactory grains, CreditPolicy policy, DurableWrites durable, AgencyChecks agencyChecks) : AgencyService.AgencyServiceBase
 {
-    private readonly IReadOnlySet<string> matters = PreApprovalCheck.KnownMatters(policy);
-
     public override async Task<CheckOperatorResponse> CheckOperator(CheckOperatorRequest request, ServerCallContext context)
     {
-        var agency = Caller.Agency(context);
+        var user = context.GetHttpContext().User;
+        Caller.Agency(user);
         var errors = new List<Domain.FieldViolation>();
         var op = RequestFields.Operator(request.OperatorId, "operator_id", errors);
         var matter = request.Matter.Trim().ToUpperInvariant();
-        if (matter.Length == 0)
-        {
-            errors.Add(new("matter", "matter is required, e.g. GOV_PROCUREMENT"));
-        }
-        else if (!matters.Contains(matter))
-        {
-            // An unknown matter is far more likely a typo than a matter no measure covers; saying so
-            // beats an ALLOW the agency might act on.
-            errors.Add(new("matter", $"unknown matter '{(matter.Length > 64 ? matter[..64] : matter)}'; known matters: {string.Join(", ", matters.Order(StringComparer.Ordinal))}"));
-        }
-
+        agencyChecks.ValidateMatter(matter, errors);
         RequestFields.ThrowIfAny(errors);
 
-        var (assessment, version) = await grains.Operator(op).GetStatusAsync();
-        var answer = PreApprovalCheck.Decide(assessment, policy, agency, matter);
-        var now = time.GetUtcNow();
-        var record = new StoredCheck(
-            CheckLog.NewId(now),
-            agency,
-            Caller.Name(context),
-            op,
-            matter,
-            answer.Decision,
-            answer.Measures.Select(m => m.Measure.Code).ToArray(),
-            assessment.Score,
-            assessment.Grade,
-            assessment.Blacklisted,
-            assessment.PolicyVersion,
-            now,
-            version);
-        await checks.AppendAsync(record);
-        await durable.WaitAsync();
-        Grains.CreditMetrics.Checked(agency, answer.Decision);
-
+        var (answer, record, assessment, version) = await agencyChecks.CheckAsync(user, op, matter);
+        var now = record.CheckedAt;
         var response = new CheckOperatorResponse
         {
             Decision = ProtoMapper.ToProto(answer.Decision),
