@@ -287,6 +287,7 @@ public static class ServerHost
         services.AddSingleton<AgencyChecks>();
         services.AddSingleton<CreditFiles>();
         services.AddSingleton<ApprovalInbox>();
+        services.AddSingleton<Publicity>();
         var console = ConsoleWeb.Add(builder, auth, storage);
         var grpc = services.AddGrpc(o =>
         {

@@ -215,10 +215,23 @@ public static class ConsoleWeb
 
     public static void MapConsole(WebApplication app, ConsoleOptions options)
     {
-        if (options.Enabled)
+        if (!options.Enabled)
         {
-            app.MapRazorPages();
+            return;
         }
+
+        app.MapRazorPages();
+        // The GB 32100 check of a USCC as it is typed, by the same parser as the API (Uscc.TryParse), for
+        // the search boxes; anyone may ask, it reads nothing.
+        app.MapGet("/console/uscc", (string? value) =>
+        {
+            var text = value?.Trim().ToUpperInvariant() ?? string.Empty;
+            return text.Length == 0
+                ? Results.Json(new { ok = false, message = string.Empty })
+                : Domain.Uscc.TryParse(text, out var code, out var error)
+                    ? Results.Json(new { ok = true, message = code.Value })
+                    : Results.Json(new { ok = false, message = error });
+        }).AllowAnonymous();
     }
 
     /// <summary>
