@@ -80,7 +80,9 @@ public static class ConsoleWeb
 
         services.TryAddKeyedSingleton(ClockKey, TimeProvider.System);
         services.AddLocalization();
-        services.AddRazorPages(o => o.RootDirectory = "/Web/Pages").AddViewLocalization();
+        // The pages are compiled into this assembly; named, so a host started from another entry assembly
+        // (the tests start the server in-process) finds them too.
+        services.AddRazorPages(o => o.RootDirectory = "/Web/Pages").AddApplicationPart(typeof(ConsoleWeb).Assembly).AddViewLocalization();
         services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "wj_console_af";

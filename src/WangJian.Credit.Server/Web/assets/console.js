@@ -42,9 +42,9 @@
     var last = score.past.length ? score.past[score.past.length - 1] : null;
     chart.setOption({
       animation: false,
-      grid: { left: 40, right: 24, top: 30, bottom: 40 },
+      grid: { left: 40, right: 24, top: 40, bottom: 30 },
       tooltip: { trigger: 'axis' },
-      legend: { data: [score.labels.score, score.labels.forward], textStyle: { color: '#1f2328' } },
+      legend: { top: 0, data: [score.labels.score, score.labels.forward], textStyle: { color: '#1f2328' } },
       xAxis: { type: 'time', axisLabel: { color: '#1f2328' } },
       yAxis: { type: 'value', min: 0, max: 100, axisLabel: { color: '#1f2328' } },
       series: [
