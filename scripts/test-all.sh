@@ -5,8 +5,9 @@
 #   3. redocly lint of the OpenAPI document the built server generates (/openapi/v1.json),
 #   4. the independent end-to-end clients (@grpc/grpc-js, and fetch for REST/JSON) against the built server.
 # It installs what those need (Node.js and redis-server from Debian if absent — the store-outage
-# and cluster tests start their own redis-server processes on free ports — and the npm packages
-# from the lockfile) and ends with one line: "N passed, N failed".
+# and cluster tests start their own redis-server processes on free ports —, chromium and the Noto CJK
+# fonts from Debian for the console's browser tests (Playwright drives /usr/bin/chromium; its own browser
+# download is not used), and the npm packages from the lockfile) and ends with one line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +29,15 @@ need_redis() {
   fi
 }
 
+need_chromium() {
+  if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then
+    echo "== installing chromium and fonts-noto-cjk (Debian)"
+    apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+  fi
+}
+
 need_redis
+need_chromium
 echo "== npm ci (tests/e2e-node: @bufbuild/buf, @grpc/grpc-js, @grpc/proto-loader, @redocly/cli, standardwebhooks)"
 need_node
 (cd tests/e2e-node && npm ci --no-audit --no-fund --loglevel=error) || { echo "npm ci failed"; exit 1; }

@@ -288,7 +288,7 @@ public static class ServerHost
         services.AddSingleton<CreditFiles>();
         services.AddSingleton<ApprovalInbox>();
         services.AddSingleton<Publicity>();
-        var console = ConsoleWeb.Add(builder, auth, storage);
+        var console = ConsoleWeb.Add(builder, auth);
         var grpc = services.AddGrpc(o =>
         {
             o.Interceptors.Add<ErrorInterceptor>();

@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Localization;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.FileProviders;
@@ -63,7 +65,7 @@ public static class ConsoleWeb
     public static bool IsConsolePath(PathString path) =>
         path == "/" || path.StartsWithSegments("/console") || path.StartsWithSegments("/blacklist") || path.StartsWithSegments(AssetsPath);
 
-    public static ConsoleOptions Add(WebApplicationBuilder builder, AuthOptions auth, StorageOptions storage)
+    public static ConsoleOptions Add(WebApplicationBuilder builder, AuthOptions auth)
     {
         var options = builder.Configuration.GetSection(ConsoleOptions.Section).Get<ConsoleOptions>() ?? new ConsoleOptions();
         if (options.SessionTimeout <= TimeSpan.Zero)
@@ -89,13 +91,10 @@ public static class ConsoleWeb
             o.Cookie.SameSite = SameSiteMode.Strict;
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
         });
-        if (storage.Embedded)
-        {
-            // The cookie's keys live with the data, owner-only like it: a restart keeps sessions valid.
-            services.AddDataProtection()
-                .SetApplicationName("WangJian.Credit")
-                .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(storage.DataDir), "console-keys")));
-        }
+        // The cookie's keys live in the store (RedisKeyRing): shared by the servers of a cluster, kept across restarts.
+        services.AddDataProtection().SetApplicationName("WangJian.Credit");
+        services.AddSingleton<IConfigureOptions<KeyManagementOptions>>(sp =>
+            new ConfigureOptions<KeyManagementOptions>(o => o.XmlRepository = new RedisKeyRing(sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>())));
 
         // Nothing is authenticated by default: the API keeps its bearer tokens (BearerTokenMiddleware); only
         // console paths read the cookie (ConsoleSession).
@@ -133,6 +132,11 @@ public static class ConsoleWeb
                 o.ClientId = clientId;
                 o.ClientSecret = options.OidcClientSecret;
                 o.ResponseType = "code";
+                // The code comes back in the query of a top-level GET, so the correlation and nonce cookies
+                // can be Lax (form_post would need SameSite=None, which browsers drop without TLS).
+                o.ResponseMode = "query";
+                o.CorrelationCookie.SameSite = SameSiteMode.Lax;
+                o.NonceCookie.SameSite = SameSiteMode.Lax;
                 o.UsePkce = true;
                 o.CallbackPath = "/console/signin-oidc";
                 o.SignedOutCallbackPath = "/console/signout-oidc";
@@ -233,7 +237,7 @@ public static class ConsoleWeb
                 : Domain.Uscc.TryParse(text, out var code, out var error)
                     ? Results.Json(new { ok = true, message = code.Value })
                     : Results.Json(new { ok = false, message = error });
-        }).AllowAnonymous();
+        }).AllowAnonymous().ExcludeFromDescription();
     }
 
     /// <summary>
