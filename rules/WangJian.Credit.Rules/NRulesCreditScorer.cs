@@ -36,9 +36,32 @@ public sealed class NRulesCreditScorer : ICreditScorer
         ArgumentNullException.ThrowIfNull(history);
         ArgumentNullException.ThrowIfNull(policy);
 
+        var facts = Facts(history, policy, asOf, out var card);
+        var session = SessionFactory.CreateSession();
+        session.InsertAll(facts);
+        session.Fire();
+
+        return new Assessment(
+            history.OperatorId,
+            card.AsOf,
+            policy.Version,
+            card.Score ?? throw new InvalidOperationException("the score rule did not fire"),
+            card.Grade!.Value,
+            card.OrderedDeductions(),
+            card.Listing,
+            card.NextChangeAt);
+    }
+
+    /// <summary>
+    /// The facts of one assessment session: the as-of, policy and (empty) result facts, one fact per
+    /// violation in the total chronological order, one per family and one per listing repair. The rule
+    /// tests insert the same facts into a session of one rule.
+    /// </summary>
+    internal static List<object> Facts(OperatorHistory history, CreditPolicy policy, DateTimeOffset asOf, out Scorecard card)
+    {
         var asOfFact = new AsOfFact(asOf);
         var policyFact = PolicyFacts.GetValue(policy, static p => new PolicyFact(p));
-        var card = new Scorecard(asOfFact.At);
+        card = new Scorecard(asOfFact.At);
 
         var violations = history.Violations.ToArray();
         Array.Sort(violations, Violation.CompareChronologically);
@@ -67,19 +90,7 @@ public sealed class NRulesCreditScorer : ICreditScorer
             facts.Add(new ListingRepairFact(repair));
         }
 
-        var session = SessionFactory.CreateSession();
-        session.InsertAll(facts);
-        session.Fire();
-
-        return new Assessment(
-            history.OperatorId,
-            asOfFact.At,
-            policy.Version,
-            card.Score ?? throw new InvalidOperationException("the score rule did not fire"),
-            card.Grade!.Value,
-            card.OrderedDeductions(),
-            card.Listing,
-            card.NextChangeAt);
+        return facts;
     }
 
     private static ISessionFactory Compile()

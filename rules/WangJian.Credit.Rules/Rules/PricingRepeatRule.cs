@@ -1,6 +1,6 @@
+using System.Linq.Expressions;
 using NRules.Fluent.Dsl;
 using WangJian.Credit.Rules.Facts;
-using WangJian.Credit.Rules.Scoring;
 
 namespace WangJian.Credit.Rules.Rules;
 
@@ -10,24 +10,9 @@ namespace WangJian.Credit.Rules.Rules;
 [Tag("REPEAT")]
 [Tag("DEDUCTION_COMPONENT")]
 [Priority(Stages.Repeat)]
-public sealed class PricingRepeatRule : Rule
+public sealed class PricingRepeatRule() : FamilyRepeatRule(Id)
 {
     public const string Id = "PRICING_REPEAT";
 
-    public override void Define()
-    {
-        AsOfFact asOf = null!;
-        PolicyFact policy = null!;
-        Scorecard card = null!;
-        FamilyFact family = null!;
-
-        When()
-            .Match(() => asOf)
-            .Match(() => policy)
-            .Match(() => card)
-            .Match(() => family, f => f.Family == Families.Pricing);
-
-        Then()
-            .Do(_ => RepeatCounting.Apply(family, asOf, policy, card, Id));
-    }
+    protected override Expression<Func<FamilyFact, bool>> Covers => f => f.Family == Families.Pricing;
 }

@@ -12,7 +12,7 @@ namespace WangJian.Credit.Server.Grpc;
 [Authorize(Roles = Roles.AuditService)]
 public sealed class AuditGrpcService(AccessLog log) : AuditService.AuditServiceBase
 {
-    private const string TokenKind = "l1";
+    private const string TokenKind = PageTokenKind.AccessLog;
     private const int DefaultPageSize = 100;
     private const int MaxPageSize = 1000;
     private const int ExportBatch = 500;
@@ -33,7 +33,7 @@ public sealed class AuditGrpcService(AccessLog log) : AuditService.AuditServiceB
         response.Records.AddRange(entries.Select(ToProto));
         if (next is { } position)
         {
-            response.NextPageToken = PageTokens.Wrap(TokenKind, position.Encode());
+            response.NextPageToken = PageTokens.EncodePosition(TokenKind, position);
         }
 
         return response;

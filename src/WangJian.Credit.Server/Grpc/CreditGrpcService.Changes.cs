@@ -39,7 +39,7 @@ public sealed partial class CreditGrpcService
 
         if (next is { } n)
         {
-            response.NextPageToken = PageTokens.Wrap("b1", $"{n.Score.ToString(CultureInfo.InvariantCulture)}:{n.Member}");
+            response.NextPageToken = PageTokens.Wrap(PageTokenKind.Blacklist, $"{n.Score.ToString(CultureInfo.InvariantCulture)}:{n.Member}");
         }
 
         return response;
@@ -160,7 +160,7 @@ public sealed partial class CreditGrpcService
             return null;
         }
 
-        var parts = PageTokens.Unwrap(token, "b1")?.Split(':', 2);
+        var parts = PageTokens.Unwrap(token, PageTokenKind.Blacklist)?.Split(':', 2);
         if (parts is [var s, var member] && long.TryParse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var score) && Uscc.TryParse(member, out _, out _))
         {
             return (score, member);

@@ -16,7 +16,13 @@ namespace WangJian.Credit.Server.Grpc;
 /// own timeout, and a call makes several) is answered UNAVAILABLE then; its work may still finish, which a
 /// retry of an idempotent write finds.
 /// </summary>
-public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger, StorageOptions storage, IConnectionMultiplexer redis) : Interceptor
+public sealed class ErrorInterceptor(
+    ILogger<ErrorInterceptor> logger,
+    StorageOptions storage,
+    IConnectionMultiplexer redis,
+    IClusterMembershipService membership,
+    ILocalSiloDetails silo,
+    IHostApplicationLifetime lifetime) : Interceptor
 {
     private readonly TimeSpan callTimeout = TimeSpan.FromMilliseconds(storage.OperationTimeoutMs);
 
@@ -97,7 +103,7 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger, StorageOp
                 return new RpcException(new global::Grpc.Core.Status(StatusCode.Cancelled, "the call was cancelled"));
         }
 
-        if (Unavailability(e) is { } reason)
+        if ((LeavingCluster() ?? Unavailability(e)) is { } reason)
         {
             logger.LogWarning(e, "{Method}: {Reason}", context.Method, reason);
             return GrpcErrors.Unavailable(reason + "; retry later");
@@ -105,6 +111,22 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger, StorageOp
 
         logger.LogError(e, "{Method} failed", context.Method);
         return new RpcException(new global::Grpc.Core.Status(StatusCode.Internal, "internal error; it has been logged"));
+    }
+
+    /// <summary>
+    /// A server that is stopping, or that the cluster has declared dead (it was frozen or cut off, and
+    /// learns it when it wakes), fails its calls in many Orleans-internal ways while it goes; every one of
+    /// them is the same fact for the caller: this server cannot answer, another one can.
+    /// </summary>
+    private string? LeavingCluster()
+    {
+        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            return "this server is stopping";
+        }
+
+        var status = membership.CurrentSnapshot.GetSiloStatus(silo.SiloAddress);
+        return status is SiloStatus.Active ? null : $"this server is not an active cluster member ({status})";
     }
 
     private async Task<bool> StoreAnswersAsync() =>
@@ -137,6 +159,9 @@ public sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger, StorageOp
                 SiloUnavailableException => "the cluster member that hosts this operator is unavailable",
                 OrleansMessageRejectionException => "the cluster rejected the call (a member is starting, stopping or overloaded)",
                 TimeoutException => "the operator's grain did not answer in time",
+                Orleans.Storage.InconsistentStateException => "the operator's record was changed by another cluster member",
+                _ when e.GetType().FullName is "Orleans.Runtime.Messaging.ConnectionFailedException" or "Microsoft.AspNetCore.Connections.ConnectionAbortedException"
+                    => "the connection to another cluster member failed",
                 _ => null,
             };
 

@@ -29,6 +29,9 @@ public sealed class MessageValidationMiddleware(RequestDelegate next)
     public static Task RejectInvalidAsync(HttpContext context, RequestDelegate next) =>
         context.Features.Get<InvalidMessage>() is { } invalid ? RejectAsync(context, invalid.Code, invalid.Problem) : next(context);
 
+    /// <summary>Whether the unary method at this path (<c>/package.Service/Method</c>) has its message checked.</summary>
+    internal static bool Checks(string path) => UnaryRequests.ContainsKey(path);
+
     public async Task InvokeAsync(HttpContext context)
     {
         if (!UnaryRequests.TryGetValue(context.Request.Path.Value ?? string.Empty, out var descriptor)

@@ -48,7 +48,7 @@ public sealed class PlatformGrpcService(SellerLists sellers, ChangeViews views, 
         string? after = null;
         if (request.PageToken.Length > 0)
         {
-            after = PageTokens.Unwrap(request.PageToken, "s1");
+            after = PageTokens.Unwrap(request.PageToken, PageTokenKind.Sellers);
             if (after is null || !Domain.Uscc.TryParse(after, out _, out _))
             {
                 errors.Add(new("page_token", PageTokens.Invalid));
@@ -60,7 +60,7 @@ public sealed class PlatformGrpcService(SellerLists sellers, ChangeViews views, 
         var response = new ListSellersResponse { SellerIds = { page } };
         if (page.Count == size)
         {
-            response.NextPageToken = PageTokens.Wrap("s1", page[^1]);
+            response.NextPageToken = PageTokens.Wrap(PageTokenKind.Sellers, page[^1]);
         }
 
         return response;

@@ -11,7 +11,7 @@ namespace WangJian.Credit.Server.Grpc;
 /// <summary>Four-eyes approvals: the list a second regulator works from, and the decision.</summary>
 public sealed partial class RegulatorGrpcService
 {
-    private const string ApprovalTokenKind = "a1";
+    private const string ApprovalTokenKind = PageTokenKind.Approvals;
 
     /// <summary>Pending or decided approvals whose target is within the caller's scope (an admin sees all), newest first.</summary>
     [Authorize(Roles = Roles.RegulatorReads)]
@@ -29,7 +29,7 @@ public sealed partial class RegulatorGrpcService
         response.Approvals.AddRange(approvals.Select(a => ToProto(a)));
         if (next is { } position)
         {
-            response.NextPageToken = PageTokens.Wrap(ApprovalTokenKind, position.Encode());
+            response.NextPageToken = PageTokens.EncodePosition(ApprovalTokenKind, position);
         }
 
         return response;

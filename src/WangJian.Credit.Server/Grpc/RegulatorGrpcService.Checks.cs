@@ -10,7 +10,7 @@ namespace WangJian.Credit.Server.Grpc;
 
 public sealed partial class RegulatorGrpcService
 {
-    private const string CheckTokenKind = "c1";
+    private const string CheckTokenKind = PageTokenKind.Checks;
 
     /// <summary>The check audit log, newest first, keyed pages (a check added while paging shifts nothing).</summary>
     [Authorize(Roles = Roles.CheckLog)]
@@ -67,7 +67,7 @@ public sealed partial class RegulatorGrpcService
         return record;
     }
 
-    private static string EncodeCheckToken(IndexPosition p) => PageTokens.Wrap(CheckTokenKind, p.Encode());
+    private static string EncodeCheckToken(IndexPosition p) => PageTokens.EncodePosition(CheckTokenKind, p);
 
     private static IndexPosition? DecodeCheckToken(string token, List<Domain.FieldViolation> errors) =>
         PageTokens.DecodePosition(token, CheckTokenKind, errors);
