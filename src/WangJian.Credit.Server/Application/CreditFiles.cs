@@ -2,6 +2,7 @@ using System.Security.Claims;
 using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
 using WangJian.Credit.Grains;
+using WangJian.Credit.Rules;
 using WangJian.Credit.Server.Grpc;
 using WangJian.Credit.Server.Storage;
 
@@ -54,8 +55,9 @@ public sealed class CreditFiles(IGrainFactory grains, CreditPolicy policy, ICred
         var checksTask = withChecks ? checks.QueryAsync(op, null, null, 20) : Task.FromResult<(IReadOnlyList<StoredCheck>, IndexPosition?)>(([], null));
         var history = await historyTask;
         var now = time.GetUtcNow();
-        var assessment = scorer.Assess(history, policy, now);
-        var series = Series(history, now);
+        var index = HistoryIndex.From(history);
+        var assessment = index.Assess(scorer, policy, now);
+        var series = Series(history, index, now);
         var cases = await casesTask;
         var states = await NoticeStatesAsync(cases);
         var (recent, _) = await checksTask;
@@ -69,7 +71,14 @@ public sealed class CreditFiles(IGrainFactory grains, CreditPolicy policy, ICred
     }
 
     /// <summary>The score at each change instant over <see cref="Span"/> before <paramref name="now"/>, and forward from it.</summary>
-    public ScoreSeries Series(OperatorHistory history, DateTimeOffset now)
+    public ScoreSeries Series(OperatorHistory history, DateTimeOffset now) => Series(history, HistoryIndex.From(history), now);
+
+    /// <remarks>
+    /// Each instant is assessed through the operator's <see cref="HistoryIndex"/>, as the grain does: the
+    /// scorer is given only what can matter at that instant (proven the same answer by RelevanceFilterTests),
+    /// so a long history costs little more per point than a short one.
+    /// </remarks>
+    private ScoreSeries Series(OperatorHistory history, HistoryIndex index, DateTimeOffset now)
     {
         var from = now - Span;
         // Recorded facts change the score at their own instants; time alone (ageing, a listing ending)
@@ -81,8 +90,14 @@ public sealed class CreditFiles(IGrainFactory grains, CreditPolicy policy, ICred
             .Distinct()
             .Order()
             .ToArray();
-        var past = Walk(history, from, now, events);
-        var forward = Walk(history, now, now + Span, []);
+        // Between two recorded facts only time changes the score, so each such stretch is walked on its
+        // own, in parallel (the scorer is pure), and the forward path beside them.
+        var starts = events.Prepend(from).Append(now).ToArray();
+        var stretches = new List<ScorePoint>[starts.Length];
+        var forwardTask = Task.Run(() => Walk(index, now, now + Span, withEnd: true));
+        Parallel.For(0, starts.Length, i => stretches[i] = Walk(index, starts[i], i + 1 < starts.Length ? starts[i + 1] : starts[i], withEnd: false));
+        var past = Dedupe(stretches.SelectMany(p => p));
+        var forward = Dedupe(forwardTask.GetAwaiter().GetResult());
         var listed = new List<(DateTimeOffset, DateTimeOffset)>();
         var all = past.Concat(forward.Skip(1)).ToArray();
         DateTimeOffset? start = null;
@@ -107,40 +122,56 @@ public sealed class CreditFiles(IGrainFactory grains, CreditPolicy policy, ICred
         return new ScoreSeries(past, forward, listed, policy.Grades);
     }
 
-    private List<ScorePoint> Walk(OperatorHistory history, DateTimeOffset from, DateTimeOffset to, IReadOnlyList<DateTimeOffset> events)
+    /// <summary>
+    /// The assessment at <paramref name="from"/> and at each time-driven change before <paramref name="to"/>
+    /// (at most <see cref="MaxPoints"/>), and at <paramref name="to"/> itself when <paramref name="withEnd"/>.
+    /// </summary>
+    private List<ScorePoint> Walk(HistoryIndex history, DateTimeOffset from, DateTimeOffset to, bool withEnd)
     {
         var points = new List<ScorePoint>();
         var t = from;
-        var e = 0;
         while (points.Count < MaxPoints)
         {
-            var a = scorer.Assess(history, policy, t);
-            var point = new ScorePoint(t, a.Score, a.Grade, a.Blacklisted);
-            if (points.Count == 0 || points[^1].Score != point.Score || points[^1].Listed != point.Listed || t == to)
-            {
-                points.Add(point);
-            }
-
-            while (e < events.Count && events[e] <= t)
-            {
-                e++;
-            }
-
-            var next = a.NextChangeAt is { } n && n > t ? n : (DateTimeOffset?)null;
-            if (e < events.Count && (next is null || events[e] < next))
-            {
-                next = events[e];
-            }
-
-            if (t == to)
+            var a = history.Assess(scorer, policy, t);
+            points.Add(new ScorePoint(t, a.Score, a.Grade, a.Blacklisted));
+            if (a.NextChangeAt is not { } next || next <= t || next >= to)
             {
                 break;
             }
 
-            t = next is { } nt && nt < to ? nt : to;
+            t = next;
+        }
+
+        if (withEnd && points[^1].At < to)
+        {
+            var a = history.Assess(scorer, policy, to);
+            points.Add(new ScorePoint(to, a.Score, a.Grade, a.Blacklisted));
         }
 
         return points;
+    }
+
+    /// <summary>Only the points where the score or the listing changes, and the last one (where the line ends).</summary>
+    private static List<ScorePoint> Dedupe(IEnumerable<ScorePoint> points)
+    {
+        var list = new List<ScorePoint>();
+        ScorePoint? last = null;
+        foreach (var p in points)
+        {
+            if (list.Count == 0 || list[^1].Score != p.Score || list[^1].Listed != p.Listed)
+            {
+                list.Add(p);
+            }
+
+            last = p;
+        }
+
+        if (last is { } end && list.Count > 0 && list[^1] != end)
+        {
+            list.Add(end);
+        }
+
+        return list;
     }
 
     private async Task<IReadOnlyDictionary<string, StoredNotice>> NoticeStatesAsync(IReadOnlyList<PunishmentCase> cases)

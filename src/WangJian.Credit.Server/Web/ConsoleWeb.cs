@@ -209,7 +209,8 @@ public static class ConsoleWeb
                 }
 
                 // Pages are not cached: a signed-out browser's Back button shows nothing of a file.
-                context.Response.Headers.CacheControl = "no-store";
+                context.Response.Headers.CacheControl = "no-cache, no-store";
+                context.Response.Headers.Pragma = "no-cache";
                 context.Response.Headers["X-Content-Type-Options"] = "nosniff";
                 context.Response.Headers["Referrer-Policy"] = "same-origin";
                 context.Response.Headers.ContentSecurityPolicy =
