@@ -1,6 +1,6 @@
 // The console's credit file of an operator with 100 violations: time to render the page (loopback round
 // trip of GET /console/file, an upper bound of server time) and, in-process, the file's data and chart
-// series alone (CreditFiles.GetAsync: one history read, the series computed from it).
+// series alone (OperatorFiles.GetAsync: one history read, the series computed from it).
 //
 //   dotnet run -c Release --project benchmarks/WangJian.Credit.ConsoleBench [-- violations rounds]
 using System.Diagnostics;
@@ -12,7 +12,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using WangJian.Credit.Domain;
 using WangJian.Credit.Server;
-using WangJian.Credit.Server.Application;
+using WangJian.Credit.Server.UseCases;
 using WangJian.Credit.Server.Auth;
 
 var violations = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100;
@@ -57,7 +57,7 @@ try
     }
 
     // In-process: the file's data and series (what the page renders from).
-    var files = app.Services.GetRequiredService<CreditFiles>();
+    var files = app.Services.GetRequiredService<OperatorFiles>();
     var user = app.Services.GetRequiredService<PrincipalRegistry>().Authenticate(tokens["regulator"])!;
     var first = await files.GetAsync(op, user, withChecks: true);
     // Warm-up: the JIT's tiered compilation and NRules' first sessions, as on a server that has been running.
@@ -124,8 +124,8 @@ try
     }
 
     Console.WriteLine($"operator {op}: {first.History.Violations.Count} violations, score {first.Assessment.Score} / {first.Assessment.Grade}, chart {first.Series.Past.Count} past + {first.Series.Forward.Count} forward points");
-    Console.WriteLine($"CreditFiles.GetAsync (data + series, in-process), {rounds} rounds: {Stats(data)}");
-    Console.WriteLine($"CreditFiles.Series (the chart's series alone), {rounds} rounds: {Stats(series)}");
+    Console.WriteLine($"OperatorFiles.GetAsync (data + series, in-process), {rounds} rounds: {Stats(data)}");
+    Console.WriteLine($"OperatorFiles.Series (the chart's series alone), {rounds} rounds: {Stats(series)}");
     Console.WriteLine($"GET /console/file (rendered page, {size / 1024} KiB, loopback), {rounds} rounds after 5 warm-up: {Stats(page)}");
     Console.WriteLine($"load average: {File.ReadAllText("/proc/loadavg").Trim()}");
 }

@@ -14,7 +14,7 @@ using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
 using WangJian.Credit.Grains;
 using WangJian.Credit.Rules;
-using WangJian.Credit.Server.Application;
+using WangJian.Credit.Server.UseCases;
 using WangJian.Credit.Server.Approvals;
 using WangJian.Credit.Server.Audit;
 using WangJian.Credit.Server.Auth;
@@ -285,7 +285,7 @@ public static class ServerHost
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, GrpcAuthorizationResultHandler>();
         services.AddSingleton<ViolationCommands>();
         services.AddSingleton<AgencyChecks>();
-        services.AddSingleton<CreditFiles>();
+        services.AddSingleton<OperatorFiles>();
         services.AddSingleton<ApprovalInbox>();
         services.AddSingleton<Publicity>();
         var console = ConsoleWeb.Add(builder, auth);

@@ -1,11 +1,11 @@
 using WangJian.Credit.Domain;
 using WangJian.Credit.Rules;
-using WangJian.Credit.Server.Application;
+using WangJian.Credit.Server.UseCases;
 
 namespace WangJian.Credit.Console.Tests;
 
 /// <summary>
-/// The chart's series (CreditFiles.Series: one history, stretches walked in parallel, each point through
+/// The chart's series (OperatorFiles.Series: one history, stretches walked in parallel, each point through
 /// the relevance filter) against the plain full evaluation: at any instant of the ten years it covers, the
 /// step it draws is the score and listing the scorer gives for that instant over the whole history.
 /// </summary>
@@ -24,15 +24,15 @@ public sealed class ScoreSeriesTests
         var random = new Random(seed);
         var now = new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero);
         var history = RandomHistory(random, now);
-        var files = new CreditFiles(null!, Policy, Scorer, TimeProvider.System, null!);
+        var files = new OperatorFiles(null!, Policy, Scorer, TimeProvider.System, null!);
 
         var series = files.Series(history, now);
 
-        Assert.Equal(now - CreditFiles.Span, series.Past[0].At);
+        Assert.Equal(now - OperatorFiles.Span, series.Past[0].At);
         Assert.Equal(now, series.Forward[0].At);
         for (var i = 0; i < 150; i++)
         {
-            var t = now - CreditFiles.Span + TimeSpan.FromMinutes(random.NextInt64((long)(2 * CreditFiles.Span.TotalMinutes)));
+            var t = now - OperatorFiles.Span + TimeSpan.FromMinutes(random.NextInt64((long)(2 * OperatorFiles.Span.TotalMinutes)));
             var points = t <= now ? series.Past : series.Forward;
             var drawn = points.Last(p => p.At <= t);
             var full = Scorer.Assess(history, Policy, t);
@@ -44,7 +44,7 @@ public sealed class ScoreSeriesTests
         foreach (var (from, to) in series.Listed)
         {
             Assert.True(Scorer.Assess(history, Policy, from).Blacklisted);
-            Assert.True(to <= now + CreditFiles.Span);
+            Assert.True(to <= now + OperatorFiles.Span);
         }
     }
 

@@ -2,7 +2,7 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
-using WangJian.Credit.Server.Application;
+using WangJian.Credit.Server.UseCases;
 using WangJian.Credit.Server.Auth;
 using WangJian.Credit.V1;
 

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using WangJian.Credit.Domain;
-using WangJian.Credit.Server.Application;
+using WangJian.Credit.Server.UseCases;
 
 namespace WangJian.Credit.Server.Web.Pages;
 

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Localization;
 using WangJian.Credit.Domain;
-using WangJian.Credit.Server.Application;
+using WangJian.Credit.Server.UseCases;
 using WangJian.Credit.Server.Audit;
 using WangJian.Credit.Server.Auth;
 
@@ -16,7 +16,7 @@ namespace WangJian.Credit.Server.Web.Pages.Console;
 /// revoke / repair forms (proposals where a second person applies).
 /// </summary>
 [ConsoleAuthorize(Roles.CreditService)]
-public sealed class FileModel(CreditFiles files, ViolationCommands commands, AccessLog accessLog, TimeProvider time, CreditPolicy policy, IStringLocalizer<SharedResource> l) : PageModel
+public sealed class FileModel(OperatorFiles files, ViolationCommands commands, AccessLog accessLog, TimeProvider time, CreditPolicy policy, IStringLocalizer<SharedResource> l) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public string? Id { get; set; }
@@ -27,7 +27,7 @@ public sealed class FileModel(CreditFiles files, ViolationCommands commands, Acc
 
     public string? Error { get; private set; }
 
-    public CreditFile? Credit { get; private set; }
+    public OperatorFile? Credit { get; private set; }
 
     public CreditPolicy Policy => policy;
 
@@ -145,7 +145,7 @@ public sealed class FileModel(CreditFiles files, ViolationCommands commands, Acc
     }
 
     /// <summary>The chart's data, from the series computed with the file: milliseconds since the epoch and scores.</summary>
-    private string Chart(CreditFile file)
+    private string Chart(OperatorFile file)
     {
         static object[] Points(IEnumerable<ScorePoint> points) => points.Select(p => new object[] { p.At.ToUnixTimeMilliseconds(), p.Score }).ToArray();
         return JsonSerializer.Serialize(new

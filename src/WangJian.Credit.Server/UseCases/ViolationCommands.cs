@@ -7,7 +7,7 @@ using WangJian.Credit.Server.Auth;
 using WangJian.Credit.Server.Grpc;
 using WangJian.Credit.Server.Storage;
 
-namespace WangJian.Credit.Server.Application;
+namespace WangJian.Credit.Server.UseCases;
 
 /// <summary>What a revocation or a listing repair came to: applied now, or proposed for a second person.</summary>
 public sealed record ChangeResult(Violation? Violation, Assessment Assessment, StoredApproval? Approval);

@@ -6,7 +6,7 @@ using WangJian.Credit.Rules;
 using WangJian.Credit.Server.Grpc;
 using WangJian.Credit.Server.Storage;
 
-namespace WangJian.Credit.Server.Application;
+namespace WangJian.Credit.Server.UseCases;
 
 /// <summary>One point of the score chart: the assessment from this instant on, until the next point.</summary>
 public sealed record ScorePoint(DateTimeOffset At, decimal Score, Grade Grade, bool Listed);
@@ -25,7 +25,7 @@ public sealed record ScoreSeries(
 public sealed record NoticeView(Notice Notice, NoticeStatus? Status);
 
 /// <summary>Everything the credit file page shows of one operator, from one read of its history.</summary>
-public sealed record CreditFile(
+public sealed record OperatorFile(
     string OperatorId,
     Assessment Assessment,
     OperatorHistory History,
@@ -37,7 +37,7 @@ public sealed record CreditFile(
 /// Reads an operator's credit file for the console. The chart's series are computed here from the one
 /// history read (the scorer is a pure function of history, policy and instant), not by one grain call per point.
 /// </summary>
-public sealed class CreditFiles(IGrainFactory grains, CreditPolicy policy, ICreditScorer scorer, TimeProvider time, CheckLog checks)
+public sealed class OperatorFiles(IGrainFactory grains, CreditPolicy policy, ICreditScorer scorer, TimeProvider time, CheckLog checks)
 {
     /// <summary>How far back the chart reaches, and how far forward the path to repair.</summary>
     public static readonly TimeSpan Span = TimeSpan.FromDays(5 * 365 + 1);
@@ -46,7 +46,7 @@ public sealed class CreditFiles(IGrainFactory grains, CreditPolicy policy, ICred
     private const int MaxPoints = 2000;
 
     /// <summary>The file as the user may see it (an operator principal only its own).</summary>
-    public async Task<CreditFile> GetAsync(string op, ClaimsPrincipal user, bool withChecks)
+    public async Task<OperatorFile> GetAsync(string op, ClaimsPrincipal user, bool withChecks)
     {
         Caller.RequireOwnOperator(user, [op]);
         var grain = grains.Operator(op);
@@ -61,7 +61,7 @@ public sealed class CreditFiles(IGrainFactory grains, CreditPolicy policy, ICred
         var cases = await casesTask;
         var states = await NoticeStatesAsync(cases);
         var (recent, _) = await checksTask;
-        return new CreditFile(
+        return new OperatorFile(
             op,
             assessment,
             history,

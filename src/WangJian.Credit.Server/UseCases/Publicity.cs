@@ -1,7 +1,7 @@
 using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
 
-namespace WangJian.Credit.Server.Application;
+namespace WangJian.Credit.Server.UseCases;
 
 /// <summary>What the public may see of an operator: whether it is on the list, and the penalty decisions in force.</summary>
 public sealed record PublicRecord(string OperatorId, Listing? Listing, IReadOnlyList<Violation> Decisions);

@@ -4,7 +4,7 @@ using WangJian.Credit.Domain;
 using WangJian.Credit.Server.Grpc;
 using WangJian.Credit.Server.Storage;
 
-namespace WangJian.Credit.Server.Application;
+namespace WangJian.Credit.Server.UseCases;
 
 /// <summary>One answered pre-approval check: the decision with its measures, the record stored, the status it was decided on.</summary>
 public sealed record AnsweredCheck(CheckAnswer Answer, StoredCheck Record, Assessment Assessment, long StatusVersion);

@@ -5,7 +5,7 @@ using WangJian.Credit.Server.Auth;
 using WangJian.Credit.Server.Grpc;
 using WangJian.Credit.Server.Storage;
 
-namespace WangJian.Credit.Server.Application;
+namespace WangJian.Credit.Server.UseCases;
 
 /// <summary>
 /// The approvals a second person works from and their decision, for RegulatorGrpcService (ListApprovals,
