@@ -9,6 +9,7 @@ namespace WangJian.Credit.Abstractions;
 public interface IAgencyOutboxGrain : IGrainWithStringKey
 {
     /// <summary>Adds a notice to the agency's log (a no-op for a notice id already there) and wakes delivery.</summary>
+    [Writes]
     Task<long> EnqueueAsync(Notice notice);
 
     /// <summary>Up to <paramref name="max"/> notices after sequence <paramref name="after"/>, in order.</summary>
@@ -18,6 +19,7 @@ public interface IAgencyOutboxGrain : IGrainWithStringKey
     Task<IReadOnlyList<StoredNotice>> GetAsync(IReadOnlyList<string> noticeIds);
 
     /// <summary>Records the agency's confirmation and the action it took; idempotent for the same action.</summary>
+    [Writes]
     Task<AcknowledgeOutcome> AcknowledgeAsync(string noticeId, string by, string actionTaken);
 
     /// <summary>Makes sure delivery is running (after a restart, or when a receiver is back).</summary>

@@ -6,12 +6,14 @@ namespace WangJian.Credit.Abstractions;
 public interface IOperatorGrain : IGrainWithStringKey
 {
     /// <summary>Records a validated penalty decision; idempotent on (authority code, decision number).</summary>
+    [Writes]
     Task<RecordOutcome> RecordViolationAsync(ViolationDraft draft, string recordedBy);
 
     /// <summary>
     /// Records several decisions in order as one write (bulk import): one outcome per draft, as if each had
     /// been recorded on its own, and one reassessment for all of them.
     /// </summary>
+    [Writes]
     Task<IReadOnlyList<RecordOutcome>> RecordViolationsAsync(IReadOnlyList<ViolationDraft> drafts, string recordedBy);
 
     /// <summary>The assessment now, or at a past instant recomputed from the history as known now.</summary>
@@ -21,15 +23,18 @@ public interface IOperatorGrain : IGrainWithStringKey
     /// Revokes a violation for all of time (overturned on review or in court). With an approval (four-eyes),
     /// <paramref name="by"/> is the proposer; applying the same approval again changes nothing.
     /// </summary>
+    [Writes]
     Task<CommandOutcome> RevokeViolationAsync(string violationId, string reason, string by, SecondPerson? approval);
 
     /// <summary>Approves credit repair of one violation, effective at <paramref name="effectiveAt"/> (default now).</summary>
+    [Writes]
     Task<CommandOutcome> RepairViolationAsync(string violationId, DateTimeOffset? effectiveAt, string reason, string by);
 
     /// <summary>
     /// Approves repair of the listing in force, effective at <paramref name="effectiveAt"/> (default now). With
     /// an approval (four-eyes), <paramref name="by"/> is the proposer; the same approval applies once.
     /// </summary>
+    [Writes]
     Task<CommandOutcome> RepairListingAsync(DateTimeOffset? effectiveAt, string reason, string by, SecondPerson? approval);
 
     /// <summary>The assessment now with the version of the record it was computed from.</summary>
@@ -39,6 +44,7 @@ public interface IOperatorGrain : IGrainWithStringKey
     Task<OperatorHistory> GetHistoryAsync();
 
     /// <summary>Opens the joint-punishment case of the listing in force, or returns the one already open.</summary>
+    [Writes]
     Task<CaseOutcome> OpenPunishmentCaseAsync(string by, string reason);
 
     /// <summary>Every punishment case of the operator, oldest first.</summary>

@@ -48,3 +48,24 @@ public sealed record CaseOutcome(
     [property: Id(0)] PunishmentCase? Case,
     [property: Id(1)] bool Created,
     [property: Id(2)] CommandError? Error);
+
+/// <summary>
+/// A command's refusal raised on the caller's side of the grain call (<see cref="Commands.OrThrow(CommandOutcome)"/>),
+/// so that the request pipeline maps it to its status in one place, like every other error.
+/// </summary>
+public sealed class CommandFailedException(CommandError error) : Exception(error.Message)
+{
+    public CommandError Error { get; } = error;
+}
+
+/// <summary>The outcome when the command succeeded; its refusal as a <see cref="CommandFailedException"/> otherwise.</summary>
+public static class Commands
+{
+    public static CommandOutcome OrThrow(this CommandOutcome o) => o.Error is { } e ? throw new CommandFailedException(e) : o;
+
+    public static RecordOutcome OrThrow(this RecordOutcome o) => o.Error is { } e ? throw new CommandFailedException(e) : o;
+
+    public static CaseOutcome OrThrow(this CaseOutcome o) => o.Error is { } e ? throw new CommandFailedException(e) : o;
+
+    public static AcknowledgeOutcome OrThrow(this AcknowledgeOutcome o) => o.Error is { } e ? throw new CommandFailedException(e) : o;
+}

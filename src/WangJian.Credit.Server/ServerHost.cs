@@ -292,6 +292,7 @@ public static class ServerHost
         var grpc = services.AddGrpc(o =>
         {
             o.Interceptors.Add<ErrorInterceptor>();
+            o.Interceptors.Add<CommitBarrierInterceptor>();
             o.MaxReceiveMessageSize = 4 * 1024 * 1024;
         });
         JsonApi.Add(services, grpc);

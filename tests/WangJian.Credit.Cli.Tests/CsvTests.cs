@@ -3,6 +3,7 @@ using WangJian.Credit.V1;
 
 namespace WangJian.Credit.Cli.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class CsvTests
 {
     private static List<CsvRecord> Read(string text) => new CsvReader(new StringReader(text)).ReadAll().ToList();

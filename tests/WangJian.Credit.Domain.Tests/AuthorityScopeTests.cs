@@ -2,6 +2,7 @@ using WangJian.Credit.Domain;
 
 namespace WangJian.Credit.Domain.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class AuthorityScopeTests
 {
     [Theory]

@@ -2,6 +2,7 @@ using WangJian.Credit.Rules;
 
 namespace WangJian.Credit.Domain.Tests;
 
+[Trait("Category", "Unit")]
 public class PolicyFileTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using WangJian.Credit.Rules;
 
 namespace WangJian.Credit.Domain.Tests;
 
+[Trait("Category", "Unit")]
 public class PolicyLoaderTests
 {
     private const string Source = "broken-policy.json";

@@ -1,5 +1,6 @@
 namespace WangJian.Credit.Domain.Tests;
 
+[Trait("Category", "Unit")]
 public class UsccTests
 {
     private const string Alibaba = "91330106673959654P";

@@ -1,5 +1,6 @@
 namespace WangJian.Credit.Domain.Tests;
 
+[Trait("Category", "Unit")]
 public class ViolationTests
 {
     private static readonly DateTimeOffset Decided = new(2024, 3, 15, 8, 0, 0, TimeSpan.Zero);

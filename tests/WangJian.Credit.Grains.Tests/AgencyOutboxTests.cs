@@ -10,6 +10,7 @@ namespace WangJian.Credit.Grains.Tests;
 /// last read is still delivered, and the reminder that keeps delivery alive is never lost to the loop
 /// going idle. Each test uses its own outbox key, so tests on the one cluster stay apart.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class AgencyOutboxTests(OutboxClusterFixture fixture) : IClassFixture<OutboxClusterFixture>
 {
     // Only an upper bound for a push that is already due: the loop starts it at once, so a correct

@@ -5,6 +5,7 @@ using WangJian.Credit.Domain;
 
 namespace WangJian.Credit.Grains.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class OperatorGrainTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
 {
     private DateTimeOffset Now => fixture.Time.GetUtcNow();

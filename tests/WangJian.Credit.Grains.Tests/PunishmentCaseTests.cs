@@ -3,6 +3,7 @@ using WangJian.Credit.Domain;
 
 namespace WangJian.Credit.Grains.Tests;
 
+[Trait("Category", "Unit")]
 public sealed class PunishmentCaseTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
 {
     private DateTimeOffset Now => fixture.Time.GetUtcNow();

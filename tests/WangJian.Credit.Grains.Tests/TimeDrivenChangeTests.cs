@@ -9,6 +9,7 @@ namespace WangJian.Credit.Grains.Tests;
 /// The grain keeps a reminder for the next instant its assessment changes, and when it fires with the
 /// clock there, grade and listing change with no new record. Own fixture: these tests move the clock far.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class TimeDrivenChangeTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
 {
     private DateTimeOffset Now => fixture.Time.GetUtcNow();

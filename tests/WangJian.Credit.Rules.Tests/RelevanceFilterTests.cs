@@ -11,6 +11,7 @@ namespace WangJian.Credit.Rules.Tests;
 /// history lies outside the policy's horizon and listing runs chain across it), random as-of times,
 /// under the default policy and under one with every number changed.
 /// </summary>
+[Trait("Category", "Unit")]
 public class RelevanceFilterTests
 {
     private static readonly NRulesCreditScorer Rules = new();

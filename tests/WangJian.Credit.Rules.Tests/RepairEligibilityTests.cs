@@ -3,6 +3,7 @@ using static WangJian.Credit.Rules.Tests.Histories;
 
 namespace WangJian.Credit.Rules.Tests;
 
+[Trait("Category", "Unit")]
 public class RepairEligibilityTests
 {
     private static readonly NRulesCreditScorer Scorer = new();

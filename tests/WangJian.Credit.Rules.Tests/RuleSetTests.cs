@@ -7,6 +7,7 @@ using WangJian.Credit.Domain;
 
 namespace WangJian.Credit.Rules.Tests;
 
+[Trait("Category", "Unit")]
 public partial class RuleSetTests
 {
     private static readonly IReadOnlyList<IRuleDefinition> Definitions = LoadDefinitions();

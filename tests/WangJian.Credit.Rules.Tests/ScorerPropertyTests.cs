@@ -9,6 +9,7 @@ namespace WangJian.Credit.Rules.Tests;
 /// revocation, violation and listing repair, ties on decided_at, month ends, and as-of times on and
 /// one tick before the policy's boundaries.
 /// </summary>
+[Trait("Category", "Unit")]
 public class ScorerPropertyTests
 {
     private const int Iterations = 4000;

@@ -901,6 +901,8 @@ public abstract class ScorerTableTests
     }
 }
 
+[Trait("Category", "Unit")]
+[Trait("Category", "Unit")]
 public sealed class NRulesCreditScorerTests : ScorerTableTests
 {
     protected override ICreditScorer Scorer { get; } = new NRulesCreditScorer();
@@ -976,6 +978,7 @@ public sealed class NRulesCreditScorerTests : ScorerTableTests
     }
 }
 
+[Trait("Category", "Unit")]
 public sealed class ReferenceScorerTests : ScorerTableTests
 {
     protected override ICreditScorer Scorer { get; } = new ReferenceScorer();

@@ -4,6 +4,7 @@ using static WangJian.Credit.Rules.Tests.Histories;
 
 namespace WangJian.Credit.Rules.Tests;
 
+[Trait("Category", "Unit")]
 public class WindowsTests
 {
     public static TheoryData<int> MonthCounts => [1, 3, 6, 12, 24, 36];

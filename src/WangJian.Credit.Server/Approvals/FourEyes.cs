@@ -155,7 +155,7 @@ public sealed class FourEyes(ApprovalStore store, IGrainFactory grains, TimeProv
         {
             var failed = approval with { State = ApprovalStage.Failed, Failure = error.Message };
             await store.TransitionAsync(failed, ApprovalStage.Applying, now);
-            throw GrpcErrors.FromCommand(error);
+            throw new CommandFailedException(error);
         }
 
         var approved = approval with { State = ApprovalStage.Approved };

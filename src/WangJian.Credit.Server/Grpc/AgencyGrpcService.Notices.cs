@@ -26,6 +26,7 @@ public sealed partial class AgencyGrpcService
         return response;
     }
 
+    [Writes]
     public override async Task<AcknowledgeNoticeResponse> AcknowledgeNotice(AcknowledgeNoticeRequest request, ServerCallContext context)
     {
         var agency = Caller.Agency(context);
@@ -35,11 +36,7 @@ public sealed partial class AgencyGrpcService
         RequestFields.ThrowIfAny(errors);
 
         var outcome = await grains.GetGrain<IAgencyOutboxGrain>(agency).AcknowledgeAsync(request.NoticeId.Trim(), Caller.Name(context), request.ActionTaken.Trim());
-        await durable.WaitAsync();
-        if (outcome.Error is { } error)
-        {
-            throw GrpcErrors.FromCommand(error);
-        }
+        outcome.OrThrow();
 
         return new AcknowledgeNoticeResponse { Notice = NoticeMapper.ToRecord(outcome.Notice!) };
     }

@@ -2,8 +2,8 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
-using WangJian.Credit.Server.UseCases;
 using WangJian.Credit.Server.Auth;
+using WangJian.Credit.Server.UseCases;
 using WangJian.Credit.Server.Storage;
 using WangJian.Credit.V1;
 
@@ -12,8 +12,9 @@ namespace WangJian.Credit.Server.Grpc;
 /// <summary>Pre-approval checks for the agency the caller is bound to; every answer is stored first.</summary>
 /// <remarks>Every method that writes awaits <see cref="DurableWrites.WaitAsync"/> before it answers: an answered check is on disk.</remarks>
 [Authorize(Roles = Roles.AgencyService)]
-public sealed partial class AgencyGrpcService(IGrainFactory grains, CreditPolicy policy, DurableWrites durable, AgencyChecks agencyChecks) : AgencyService.AgencyServiceBase
+public sealed partial class AgencyGrpcService(IGrainFactory grains, CreditPolicy policy, AgencyChecks agencyChecks) : AgencyService.AgencyServiceBase
 {
+    [Writes]
     public override async Task<CheckOperatorResponse> CheckOperator(CheckOperatorRequest request, ServerCallContext context)
     {
         var user = context.GetHttpContext().User;

@@ -94,6 +94,8 @@ public sealed class ErrorInterceptor(
                 return null;
             case DomainValidationException v:
                 return GrpcErrors.InvalidArgument(v.Violations);
+            case Abstractions.CommandFailedException c:
+                return GrpcErrors.FromCommand(c.Error);
             case Google.Protobuf.InvalidProtocolBufferException bad:
                 // A streamed message that does not parse (unary bodies are checked before this).
                 return GrpcErrors.InvalidArgument("(request)", $"a streamed message is not valid: {bad.Message}");

@@ -2,6 +2,7 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
+using WangJian.Credit.Abstractions;
 using WangJian.Credit.Server.Auth;
 using WangJian.Credit.Server.Storage;
 using WangJian.Credit.Server.Webhooks;
@@ -20,6 +21,7 @@ public sealed class PlatformGrpcService(SellerLists sellers, ChangeViews views, 
     public const int MaxBatch = 10_000;
     private const int MaxReportedViolations = 20;
 
+    [Writes]
     public override async Task<AddSellersResponse> AddSellers(AddSellersRequest request, ServerCallContext context)
     {
         var ids = ValidSellers(request.SellerIds);
@@ -35,6 +37,7 @@ public sealed class PlatformGrpcService(SellerLists sellers, ChangeViews views, 
         return new AddSellersResponse { Added = added, Total = total };
     }
 
+    [Writes]
     public override async Task<RemoveSellersResponse> RemoveSellers(RemoveSellersRequest request, ServerCallContext context)
     {
         var (removed, total) = await sellers.RemoveAsync(Caller.Name(context), ValidSellers(request.SellerIds));
@@ -69,6 +72,7 @@ public sealed class PlatformGrpcService(SellerLists sellers, ChangeViews views, 
     public override async Task<CountSellersResponse> CountSellers(CountSellersRequest request, ServerCallContext context) =>
         new() { Count = await sellers.CountAsync(Caller.Name(context)) };
 
+    [Writes]
     public override async Task<CreateWebhookResponse> CreateWebhook(CreateWebhookRequest request, ServerCallContext context)
     {
         var errors = new List<Domain.FieldViolation>();
@@ -117,6 +121,7 @@ public sealed class PlatformGrpcService(SellerLists sellers, ChangeViews views, 
         return response;
     }
 
+    [Writes]
     public override async Task<DeleteWebhookResponse> DeleteWebhook(DeleteWebhookRequest request, ServerCallContext context)
     {
         var hook = await OwnAsync(request.WebhookId, context);
@@ -124,6 +129,7 @@ public sealed class PlatformGrpcService(SellerLists sellers, ChangeViews views, 
         return new DeleteWebhookResponse();
     }
 
+    [Writes]
     public override async Task<RotateWebhookSecretResponse> RotateWebhookSecret(RotateWebhookSecretRequest request, ServerCallContext context)
     {
         var hook = await OwnAsync(request.WebhookId, context) with { Secret = WebhookStore.NewSecret() };
@@ -156,6 +162,7 @@ public sealed class PlatformGrpcService(SellerLists sellers, ChangeViews views, 
         return response;
     }
 
+    [Writes]
     public override async Task<RedeliverWebhookResponse> RedeliverWebhook(RedeliverWebhookRequest request, ServerCallContext context)
     {
         var hook = await OwnAsync(request.WebhookId, context);

@@ -1,9 +1,10 @@
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
-using WangJian.Credit.Server.UseCases;
+using WangJian.Credit.Abstractions;
 using WangJian.Credit.Server.Audit;
 using WangJian.Credit.Server.Auth;
 using WangJian.Credit.Server.Storage;
+using WangJian.Credit.Server.UseCases;
 using WangJian.Credit.V1;
 
 namespace WangJian.Credit.Server.Grpc;
@@ -37,6 +38,7 @@ public sealed partial class RegulatorGrpcService
 
     /// <summary>Approve (apply the change) or reject, by a second person; see <see cref="Approvals.FourEyes"/>.</summary>
     [Authorize(Roles = Roles.RegulatorReads)]
+    [Writes]
     public override async Task<DecideApprovalResponse> DecideApproval(DecideApprovalRequest request, ServerCallContext context)
     {
         var errors = new List<Domain.FieldViolation>();

@@ -13,6 +13,7 @@ public sealed partial class RegulatorGrpcService
 {
     /// <summary>Only a regulator whose scope covers every violation behind the listing opens its case.</summary>
     [Authorize(Roles = Roles.RegulatorWrites)]
+    [Writes]
     public override async Task<OpenPunishmentCaseResponse> OpenPunishmentCase(OpenPunishmentCaseRequest request, ServerCallContext context)
     {
         var errors = new List<Domain.FieldViolation>();
@@ -23,11 +24,7 @@ public sealed partial class RegulatorGrpcService
         var grain = grains.Operator(op);
         await ViolationCommands.ListingInScopeAsync(grain, null, "opening the punishment case of " + op, context.GetHttpContext().User);
         var outcome = await grain.OpenPunishmentCaseAsync(Caller.Name(context), request.Reason.Trim());
-        await durable.WaitAsync();
-        if (outcome.Error is { } error)
-        {
-            throw GrpcErrors.FromCommand(error);
-        }
+        outcome.OrThrow();
 
         var stored = await NoticeStatesAsync([outcome.Case!]);
         return new OpenPunishmentCaseResponse { Case = NoticeMapper.ToProto(outcome.Case!, stored), Created = outcome.Created };

@@ -3,27 +3,28 @@ using Microsoft.AspNetCore.Authorization;
 using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
 using WangJian.Credit.Rules;
-using WangJian.Credit.Server.UseCases;
 using WangJian.Credit.Server.Auth;
 using WangJian.Credit.Server.Storage;
+using WangJian.Credit.Server.UseCases;
 using WangJian.Credit.V1;
 
 namespace WangJian.Credit.Server.Grpc;
 
 /// <summary>Record, revoke and repair: validate at the edge, check the caller's authority scope, then one grain call.</summary>
 /// <remarks>
-/// Every method that writes awaits <see cref="DurableWrites.WaitAsync"/> before it answers: an acknowledged
-/// write is on disk. A revocation or listing repair that needs a second person is proposed instead of applied
-/// (<see cref="Approvals.FourEyes"/>).
+/// Methods that write are marked <see cref="WritesAttribute"/>: the request pipeline answers them after the
+/// commit barrier (<see cref="CommitBarrierInterceptor"/>). A revocation or listing repair that needs a second person is proposed instead of applied
+/// (<see cref="Approvals.FourEyes"/>, called through <see cref="ViolationCommands"/>).
 /// </remarks>
 [Authorize(Roles = Roles.RegulatorService)]
-public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPolicy policy, TimeProvider time, DurableWrites durable, ViolationCommands commands) : RegulatorService.RegulatorServiceBase
+public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPolicy policy, TimeProvider time, ViolationCommands commands) : RegulatorService.RegulatorServiceBase
 {
     private const int MaxReasonLength = 2000;
     private const int DefaultPageSize = 100;
     private const int MaxPageSize = 1000;
 
     [Authorize(Roles = Roles.RegulatorWrites)]
+    [Writes]
     public override async Task<RecordViolationResponse> RecordViolation(RecordViolationRequest request, ServerCallContext context)
     {
         var errors = new List<Domain.FieldViolation>();
@@ -38,6 +39,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
     }
 
     [Authorize(Roles = Roles.RegulatorWrites)]
+    [Writes]
     public override async Task<RevokeViolationResponse> RevokeViolation(RevokeViolationRequest request, ServerCallContext context)
     {
         var errors = new List<Domain.FieldViolation>();
@@ -61,6 +63,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
     }
 
     [Authorize(Roles = Roles.RegulatorWrites)]
+    [Writes]
     public override async Task<DecideRepairResponse> DecideRepair(DecideRepairRequest request, ServerCallContext context)
     {
         var errors = new List<Domain.FieldViolation>();

@@ -21,6 +21,7 @@ public static class ImportEndpoint
     {
         app.MapPost(Path, ImportAsync)
             .RequireAuthorization(new AuthorizeAttribute { Roles = Roles.RegulatorService })
+            .WithMetadata(new Abstractions.WritesAttribute())
             .WithName("RegulatorService_ImportViolations")
             .WithTags("RegulatorService")
             .WithSummary("Bulk import of history: newline-delimited JSON, one ImportViolationsRequest ({\"violation\": {...}}) per line, any number of lines. " +
@@ -39,8 +40,10 @@ public static class ImportEndpoint
         var context = new HttpCallContext(http, "/wangjian.credit.v1.RegulatorService/ImportViolations");
         try
         {
+            // The same pipeline as the gRPC stream: error mapping around the commit barrier around the service.
+            var barrier = ActivatorUtilities.CreateInstance<CommitBarrierInterceptor>(http.RequestServices);
             var response = await ActivatorUtilities.CreateInstance<ErrorInterceptor>(http.RequestServices).ClientStreamingServerHandler(
-                new LineReader(http.Request.Body, parser), context, service.ImportViolations);
+                new LineReader(http.Request.Body, parser), context, (requests, call) => barrier.ClientStreamingServerHandler(requests, call, service.ImportViolations));
             http.Response.ContentType = "application/json; charset=utf-8";
             await http.Response.WriteAsync(JsonFormatter.Default.Format(response));
         }

@@ -56,6 +56,8 @@ public sealed class CheckLog : IDisposable
         $"chk_{at.ToUnixTimeMilliseconds():x12}{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}";
 
     /// <summary>Completes when the check is stored; fails with the store's exception if it could not be.</summary>
+    /// <remarks>Marked: the store write happens in the group-commit loop, not in this call.</remarks>
+    [Writes]
     public Task AppendAsync(StoredCheck record)
     {
         var pending = new Pending(record, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));

@@ -11,9 +11,9 @@ public sealed record AnsweredCheck(CheckAnswer Answer, StoredCheck Record, Asses
 
 /// <summary>
 /// A pre-approval check by the agency the user is bound to, for AgencyGrpcService.CheckOperator and the
-/// console's check form alike: the answer is stored (and on disk) before it is given.
+/// console's check form alike: the answer is stored, and on disk (the pipeline's commit barrier) before it is given.
 /// </summary>
-public sealed class AgencyChecks(IGrainFactory grains, CreditPolicy policy, TimeProvider time, CheckLog checks, DurableWrites durable)
+public sealed class AgencyChecks(IGrainFactory grains, CreditPolicy policy, TimeProvider time, CheckLog checks)
 {
     private readonly IReadOnlySet<string> matters = PreApprovalCheck.KnownMatters(policy);
 
@@ -57,7 +57,6 @@ public sealed class AgencyChecks(IGrainFactory grains, CreditPolicy policy, Time
             now,
             version);
         await checks.AppendAsync(record);
-        await durable.WaitAsync();
         Grains.CreditMetrics.Checked(agency, answer.Decision);
         return new AnsweredCheck(answer, record, assessment, version);
     }

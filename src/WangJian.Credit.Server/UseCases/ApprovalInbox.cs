@@ -9,9 +9,9 @@ namespace WangJian.Credit.Server.UseCases;
 
 /// <summary>
 /// The approvals a second person works from and their decision, for RegulatorGrpcService (ListApprovals,
-/// DecideApproval) and the console's inbox: the same scope filter, the same four-eyes rules, the same barrier.
+/// DecideApproval) and the console's inbox: the same scope filter and the same four-eyes rules.
 /// </summary>
-public sealed class ApprovalInbox(ApprovalStore store, FourEyes fourEyes, TimeProvider time, DurableWrites durable)
+public sealed class ApprovalInbox(ApprovalStore store, FourEyes fourEyes, TimeProvider time)
 {
     /// <summary>Pending (or decided) approvals whose target is within the user's scope (an admin sees all), newest first.</summary>
     public Task<(IReadOnlyList<StoredApproval> Items, IndexPosition? Next)> ListAsync(ClaimsPrincipal user, string? op, bool decided, IndexPosition? after, int size)
@@ -28,10 +28,6 @@ public sealed class ApprovalInbox(ApprovalStore store, FourEyes fourEyes, TimePr
     }
 
     /// <summary>Approve (apply the change) or reject; refusals as <see cref="FourEyes.DecideAsync"/> gives them.</summary>
-    public async Task<(StoredApproval Approval, CommandOutcome? Applied)> DecideAsync(ClaimsPrincipal user, string approvalId, bool approve, string reason, Action<StoredApproval>? found = null)
-    {
-        var result = await fourEyes.DecideAsync(approvalId, approve, reason, Caller.Decider(user), found);
-        await durable.WaitAsync();
-        return result;
-    }
+    public Task<(StoredApproval Approval, CommandOutcome? Applied)> DecideAsync(ClaimsPrincipal user, string approvalId, bool approve, string reason, Action<StoredApproval>? found = null) =>
+        fourEyes.DecideAsync(approvalId, approve, reason, Caller.Decider(user), found);
 }

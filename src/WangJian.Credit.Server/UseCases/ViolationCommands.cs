@@ -15,10 +15,12 @@ public sealed record ChangeResult(Violation? Violation, Assessment Assessment, S
 /// <summary>
 /// Record, revoke and repair for a signed-in user, whoever asks: the gRPC service (RegulatorGrpcService)
 /// and the web console call this one class, so both check the same authority scope, ask for the same
-/// second person and wait for the same commit barrier. Refusals are RpcExceptions (GrpcErrors): the gRPC
-/// service passes them on as they are, the console shows their message.
+/// second person. Neither awaits the commit barrier here: the request pipeline does, after the call
+/// (CommitBarrierInterceptor for RPCs marked [Writes], CommitBarrierFilter for the console's forms).
+/// Refusals are RpcExceptions (GrpcErrors) and CommandFailedExceptions (a grain's refusal), mapped to a
+/// status in one place (ErrorInterceptor, ConsoleErrors).
 /// </summary>
-public sealed class ViolationCommands(IGrainFactory grains, CreditPolicy policy, TimeProvider time, DurableWrites durable, FourEyes fourEyes)
+public sealed class ViolationCommands(IGrainFactory grains, CreditPolicy policy, TimeProvider time, FourEyes fourEyes)
 {
     /// <summary>The same validation as RecordViolation's, for a form to show inline before anything is sent.</summary>
     public (ViolationDraft? Valid, IReadOnlyList<FieldViolation> Errors) Validate(ViolationDraft draft) => draft.Validate(policy, time.GetUtcNow());
@@ -35,11 +37,7 @@ public sealed class ViolationCommands(IGrainFactory grains, CreditPolicy policy,
 
         Caller.RequireScope(user, [valid.AuthorityCode], $"recording decision {valid.DecisionNumber}");
         var outcome = await grains.Operator(valid.OperatorId).RecordViolationAsync(valid, Caller.Name(user));
-        await durable.WaitAsync();
-        if (outcome.Error is { } error)
-        {
-            throw GrpcErrors.FromCommand(error);
-        }
+        outcome.OrThrow();
 
         return outcome;
     }
@@ -57,16 +55,11 @@ public sealed class ViolationCommands(IGrainFactory grains, CreditPolicy policy,
             }
 
             var approval = await fourEyes.ProposeAsync(ProposedChange.Revoke, op, violationId, reason, null, [violation.AuthorityCode], Caller.Name(user));
-            await durable.WaitAsync();
-            return new ChangeResult(violation, await grain.GetAssessmentAsync(null), approval);
+                return new ChangeResult(violation, await grain.GetAssessmentAsync(null), approval);
         }
 
         var outcome = await grain.RevokeViolationAsync(violationId, reason, Caller.Name(user), null);
-        await durable.WaitAsync();
-        if (outcome.Error is { } error)
-        {
-            throw GrpcErrors.FromCommand(error);
-        }
+        outcome.OrThrow();
 
         return new ChangeResult(outcome.Violation, outcome.Assessment!, null);
     }
@@ -77,11 +70,7 @@ public sealed class ViolationCommands(IGrainFactory grains, CreditPolicy policy,
         var grain = grains.Operator(op);
         await FindInScopeAsync(grain, op, violationId, "repairing", user);
         var outcome = await grain.RepairViolationAsync(violationId, effective, reason, Caller.Name(user));
-        await durable.WaitAsync();
-        if (outcome.Error is { } error)
-        {
-            throw GrpcErrors.FromCommand(error);
-        }
+        outcome.OrThrow();
 
         return new ChangeResult(outcome.Violation, outcome.Assessment!, null);
     }
@@ -101,16 +90,11 @@ public sealed class ViolationCommands(IGrainFactory grains, CreditPolicy policy,
             }
 
             var approval = await fourEyes.ProposeAsync(ProposedChange.ListingRepair, op, null, reason, effective, authorities, Caller.Name(user));
-            await durable.WaitAsync();
-            return new ChangeResult(null, await grain.GetAssessmentAsync(null), approval);
+                return new ChangeResult(null, await grain.GetAssessmentAsync(null), approval);
         }
 
         var outcome = await grain.RepairListingAsync(effective, reason, Caller.Name(user), null);
-        await durable.WaitAsync();
-        if (outcome.Error is { } error)
-        {
-            throw GrpcErrors.FromCommand(error);
-        }
+        outcome.OrThrow();
 
         return new ChangeResult(outcome.Violation, outcome.Assessment!, null);
     }

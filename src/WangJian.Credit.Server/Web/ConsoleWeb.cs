@@ -84,7 +84,10 @@ public static class ConsoleWeb
         services.AddLocalization();
         // The pages are compiled into this assembly; named, so a host started from another entry assembly
         // (the tests start the server in-process) finds them too.
-        services.AddRazorPages(o => o.RootDirectory = "/Web/Pages").AddApplicationPart(typeof(ConsoleWeb).Assembly).AddViewLocalization();
+        services.AddRazorPages(o => o.RootDirectory = "/Web/Pages")
+            .AddApplicationPart(typeof(ConsoleWeb).Assembly)
+            .AddViewLocalization()
+            .AddMvcOptions(o => o.Filters.Add<CommitBarrierFilter>());
         services.AddAntiforgery(o =>
         {
             o.Cookie.Name = "wj_console_af";

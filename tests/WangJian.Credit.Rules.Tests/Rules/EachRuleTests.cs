@@ -11,6 +11,7 @@ namespace WangJian.Credit.Rules.Tests.Rules;
 /// and what it concludes, with the shipped policy's numbers (docs/policy.md §4). The whole rule set is
 /// checked against the reference scorer elsewhere; these say which rule is wrong when that check fails.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class EachRuleTests
 {
     private static readonly DateTimeOffset Jan10 = At(2026, 1, 10);

@@ -10,6 +10,7 @@ namespace WangJian.Credit.Server.Web.Pages.Console;
 
 /// <summary>The four-eyes inbox: approvals waiting for a second person within the user's scope, soonest to expire first, and the decision.</summary>
 [ConsoleAuthorize(Roles.RegulatorReads)]
+[ConsoleWrites]
 public sealed class ApprovalsModel(ApprovalInbox inbox, TimeProvider time, IStringLocalizer<SharedResource> l) : PageModel
 {
     /// <summary>An approval this close to expiring is marked.</summary>
@@ -41,9 +42,9 @@ public sealed class ApprovalsModel(ApprovalInbox inbox, TimeProvider time, IStri
                 var (approval, _) = await inbox.DecideAsync(User, approvalId.Trim(), decision == "approve", reason.Trim());
                 return LocalRedirect($"/console/approvals?done={approval.ApprovalId}:{approval.State}");
             }
-            catch (RpcException e)
+            catch (Exception e) when (ConsoleErrors.AsRefusal(e) is { } refusal)
             {
-                Error = e.Status.Detail;
+                Error = refusal.Status.Detail;
             }
         }
 

@@ -8,6 +8,7 @@ namespace WangJian.Credit.Server.Web.Pages.Console;
 
 /// <summary>The pre-approval check (应查必查) for an agency officer: the answer, its measures and legal basis, stored like CheckOperator's.</summary>
 [ConsoleAuthorize(Roles.AgencyService)]
+[ConsoleWrites]
 public sealed class CheckModel(AgencyChecks checks) : PageModel
 {
     public IReadOnlyList<string> Matters => checks.Matters;

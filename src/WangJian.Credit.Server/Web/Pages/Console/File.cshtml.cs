@@ -16,6 +16,7 @@ namespace WangJian.Credit.Server.Web.Pages.Console;
 /// revoke / repair forms (proposals where a second person applies).
 /// </summary>
 [ConsoleAuthorize(Roles.CreditService)]
+[ConsoleWrites]
 public sealed class FileModel(OperatorFiles files, ViolationCommands commands, AccessLog accessLog, TimeProvider time, CreditPolicy policy, IStringLocalizer<SharedResource> l) : PageModel
 {
     [BindProperty(SupportsGet = true)]
@@ -101,10 +102,10 @@ public sealed class FileModel(OperatorFiles files, ViolationCommands commands, A
                 Log(what, Id, "OK", started);
                 return LocalRedirect($"/console/file?id={Id}&done={(result.Approval is { } a ? "proposed:" + a.ApprovalId : "applied")}");
             }
-            catch (RpcException e)
+            catch (Exception e) when (ConsoleErrors.AsRefusal(e) is { } refusal)
             {
-                Log(what, Id, Grpc.GrpcErrors.CodeName(e.StatusCode), started);
-                Error = e.Status.Detail;
+                Log(what, Id, Grpc.GrpcErrors.CodeName(refusal.StatusCode), started);
+                Error = refusal.Status.Detail;
             }
         }
 

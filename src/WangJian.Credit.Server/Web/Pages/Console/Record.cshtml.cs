@@ -12,6 +12,7 @@ namespace WangJian.Credit.Server.Web.Pages.Console;
 /// field are those of the API's own validation (ViolationDraft.Validate), by field name.
 /// </summary>
 [ConsoleAuthorize(Roles.RegulatorWrites)]
+[ConsoleWrites]
 public sealed class RecordModel(ViolationCommands commands, CreditPolicy policy) : PageModel
 {
     public CreditPolicy Policy => policy;
@@ -112,17 +113,17 @@ public sealed class RecordModel(ViolationCommands commands, CreditPolicy policy)
             var outcome = await commands.RecordAsync(draft, User, early);
             return LocalRedirect($"/console/file?id={outcome.Violation!.OperatorId}&done=applied");
         }
-        catch (RpcException e) when (e.StatusCode == global::Grpc.Core.StatusCode.InvalidArgument)
+        catch (Exception e) when (ConsoleErrors.AsRefusal(e) is { StatusCode: global::Grpc.Core.StatusCode.InvalidArgument } invalid)
         {
-            foreach (var (field, description) in Grpc.GrpcErrors.FieldViolationsOf(e))
+            foreach (var (field, description) in Grpc.GrpcErrors.FieldViolationsOf(invalid))
             {
                 var key = field.StartsWith("penalty_kinds", StringComparison.Ordinal) ? "penalty_kinds" : field;
                 Errors[key] = Errors.TryGetValue(key, out var before) ? before + " " + description : description;
             }
         }
-        catch (RpcException e)
+        catch (Exception e) when (ConsoleErrors.AsRefusal(e) is { } refusal)
         {
-            Errors[string.Empty] = e.Status.Detail;
+            Errors[string.Empty] = refusal.Status.Detail;
         }
 
         Response.StatusCode = StatusCodes.Status400BadRequest;
