@@ -9,6 +9,7 @@ namespace WangJian.Credit.Console.Tests;
 /// the relevance filter) against the plain full evaluation: at any instant of the ten years it covers, the
 /// step it draws is the score and listing the scorer gives for that instant over the whole history.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class ScoreSeriesTests
 {
     private static readonly CreditPolicy Policy = PolicyFile.Load();
