@@ -14,7 +14,10 @@
 #   LOG_WRITES=200000  RecordViolation calls of the bounded-log run (over LOG_OPERATORS=1000 operators): the
 #                      data dir against the live data, and the restart after kill -9; LOG_WRITES=0 skips it
 #   AUDIT_ROUNDS=2     alternating rounds of GetCreditStatus with the access log off and on
-#   SKIP_READS=1 SKIP_WRITES=1 SKIP_IMPORT=1 SKIP_HISTORY=1 SKIP_UNKNOWN=1 SKIP_AUDIT=1 to leave a part out
+#   SKIP_READS=1 SKIP_WRITES=1 SKIP_IMPORT=1 SKIP_HISTORY=1 SKIP_UNKNOWN=1 SKIP_AUDIT=1 to leave a part out;
+#   SKIP_POLICY=1 leaves out the policy part of the scale run (SimulatePolicy over SCALE_N operators, reads
+#                      during a rollout: POLICY_READ_SECONDS=15 each); SCALE_ACTIVATE=N activates only N
+#                      operators in the cold phase (default all)
 #   HISTORY_LONG=10000 violations of the long-history operator; UNKNOWN_N=100000 never-seen operators per round
 #   OUT=dir            where logs and summary.md go (default a fresh /tmp/wj-bench.*)
 set -euo pipefail
@@ -255,8 +258,15 @@ if ((SCALE_N > 0)); then
   # shellcheck disable=SC2046
   start server "$OUT/scale-server2.log" "$server_dll" $(real_args "$scale")
   note "- restart on that store (AOF replay) until serving: $((SECONDS - t0)) s"
-  loadgen scale --phase cold --operators "$SCALE_N" --server "$url" --tokens "$scale/dev-tokens.json" --server-pid "$pid" | tee "$OUT/scale-cold.out" >&2
+  loadgen scale --phase cold --operators "$SCALE_N" --server "$url" --tokens "$scale/dev-tokens.json" --server-pid "$pid" \
+    ${SCALE_ACTIVATE:+--activate "$SCALE_ACTIVATE"} | tee "$OUT/scale-cold.out" >&2
   sed 's/^/- /' "$OUT/scale-load.out" "$OUT/scale-cold.out" >>"$summary"
+  if [[ ${SKIP_POLICY:-} != 1 ]]; then
+    say "policy: SimulatePolicy over $SCALE_N operators; reads with and without a rollout"
+    loadgen policy --operators "$SCALE_N" --server "$url" --tokens "$scale/dev-tokens.json" --policy "$root/rules/policy/policy.json" \
+      --read-seconds "${POLICY_READ_SECONDS:-15}" | tee "$OUT/policy.out" >&2
+    sed 's/^/- /' "$OUT/policy.out" >>"$summary"
+  fi
   stop "$pid"
 fi
 

@@ -37,7 +37,7 @@ try
     api.DefaultRequestHeaders.Authorization = new("Bearer", tokens["regulator"]);
     var offenses = new[] { "FAKE_REVIEW_ORGANIZING", "FALSE_ADVERTISING", "PRICE_FRAUD" };
     var severities = new[] { "SEVERITY_MINOR", "SEVERITY_GENERAL", "SEVERITY_SERIOUS" };
-    var policy = app.Services.GetRequiredService<CreditPolicy>();
+    var policy = app.Services.GetRequiredService<WangJian.Credit.Grains.PolicyVersions>().At(DateTimeOffset.UtcNow);
     offenses = offenses.Where(policy.Offenses.ContainsKey).DefaultIfEmpty(policy.Offenses.Keys.First()).ToArray();
     var now = DateTimeOffset.UtcNow;
     for (var i = 0; i < violations; i++)

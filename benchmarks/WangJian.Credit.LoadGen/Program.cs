@@ -12,5 +12,6 @@ var root = new RootCommand("Load generator for the WangJian.Credit benchmarks (s
     StoreCommand.Create(),
     LongHistoryCommand.Create(),
     UnknownReadsCommand.Create(),
+    PolicyCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

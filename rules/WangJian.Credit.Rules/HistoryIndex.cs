@@ -116,6 +116,13 @@ public sealed class HistoryIndex(string operatorId)
     /// <summary>The whole history (a copy), in recording order.</summary>
     public OperatorHistory ToHistory() => new(OperatorId, recorded.ToArray(), listingRepairs.ToArray());
 
+    /// <summary>
+    /// The assessment at <paramref name="asOf"/> under the version in force then, with its next change
+    /// instant capped at the next effective_from (<see cref="VersionedScoring"/>).
+    /// </summary>
+    public Assessment Assess(ICreditScorer scorer, PolicyTimeline timeline, DateTimeOffset asOf) =>
+        VersionedScoring.Bound(Assess(scorer, timeline.At(asOf).Policy, asOf), timeline);
+
     /// <summary>The assessment at <paramref name="asOf"/>, identical to <c>scorer.Assess(ToHistory(), policy, asOf)</c>.</summary>
     public Assessment Assess(ICreditScorer scorer, CreditPolicy policy, DateTimeOffset asOf)
     {

@@ -49,4 +49,13 @@ public interface IOperatorGrain : IGrainWithStringKey
 
     /// <summary>Every punishment case of the operator, oldest first.</summary>
     Task<IReadOnlyList<PunishmentCase>> GetPunishmentCasesAsync();
+
+    /// <summary>
+    /// Reassesses under the policy version in force now and announces a grade or listing change with cause
+    /// POLICY (once: a change already noted is not noted again). Answers whether the operator has a record
+    /// and whether this call announced a change. The activation is let go afterwards: a rollout walks every
+    /// operator and must not leave them all in memory.
+    /// </summary>
+    [Writes]
+    Task<PolicyOutcome> ApplyPolicyAsync();
 }

@@ -49,6 +49,13 @@ public sealed record CaseOutcome(
     [property: Id(1)] bool Created,
     [property: Id(2)] CommandError? Error);
 
+/// <summary>What a rollout step did to one operator.</summary>
+[GenerateSerializer, Immutable, Alias("wj.PolicyOutcome")]
+public sealed record PolicyOutcome(
+    [property: Id(0)] bool HasRecord,
+    [property: Id(1)] bool Changed,
+    [property: Id(2)] string PolicyVersion);
+
 /// <summary>
 /// A command's refusal raised on the caller's side of the grain call (<see cref="Commands.OrThrow(CommandOutcome)"/>),
 /// so that the request pipeline maps it to its status in one place, like every other error.

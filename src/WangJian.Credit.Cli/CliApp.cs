@@ -80,6 +80,7 @@ public static class CliApp
         root.Subcommands.Add(AuditCommand.Create(Bind));
         root.Subcommands.Add(SellersCommand.Create(Bind));
         root.Subcommands.Add(WebhooksCommand.Create(Bind));
+        root.Subcommands.Add(PolicyCommand.Create(Bind));
         return root;
     }
 

@@ -7,6 +7,9 @@ public enum ChangeCause
     Revoked = 2,
     Repaired = 3,
     Time = 4,
+
+    /// <summary>A new policy version came into force (the rollout, or the first assessment after its effective_from).</summary>
+    Policy = 5,
 }
 
 /// <summary>The part of an assessment that platforms and agencies act on.</summary>

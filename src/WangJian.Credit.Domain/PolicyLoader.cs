@@ -5,7 +5,12 @@ using System.Text.RegularExpressions;
 namespace WangJian.Credit.Domain;
 
 /// <summary>A policy file that cannot be used; the message names the file and the bad entry.</summary>
-public sealed class PolicyException(string message) : Exception(message);
+/// <param name="message">The whole message, source first.</param>
+/// <param name="errors">Each error on its own, named by entry (the message lists them all).</param>
+public sealed class PolicyException(string message, IReadOnlyList<string>? errors = null) : Exception(message)
+{
+    public IReadOnlyList<string> Errors { get; } = errors ?? [message];
+}
 
 /// <summary>
 /// Reads the versioned policy JSON (rules/policy/) and validates every entry, so that a broken file
@@ -34,7 +39,8 @@ public static partial class PolicyLoader
         }
         catch (JsonException e)
         {
-            throw new PolicyException($"{source}: not valid policy JSON at {e.Path ?? "$"} (line {e.LineNumber + 1}): {e.Message}");
+            var what = $"not valid policy JSON at {e.Path ?? "$"} (line {e.LineNumber + 1}): {e.Message}";
+            throw new PolicyException($"{source}: {what}", [what]);
         }
 
         var errors = new List<string>();
@@ -216,7 +222,7 @@ public static partial class PolicyLoader
 
         if (errors.Count > 0)
         {
-            throw new PolicyException($"{source}: invalid policy: {string.Join("; ", errors)}");
+            throw new PolicyException($"{source}: invalid policy: {string.Join("; ", errors)}", errors);
         }
 
         return new CreditPolicy(

@@ -18,7 +18,7 @@ namespace WangJian.Credit.Grains;
 public sealed class OperatorGrain(
     IOperatorStore store,
     ICreditScorer scorer,
-    CreditPolicy policy,
+    PolicyVersions versions,
     CreditClock clock,
     ICreditChangeLog changeLog,
     INoticeStore notices,
@@ -44,6 +44,7 @@ public sealed class OperatorGrain(
     // call reloads the record instead of building on a change the store may not have.
     private bool loaded;
     private Assessment? cached;
+    private PolicyTimeline? cachedUnder;
     private IGrainTimer? outboxTimer;
     private IGrainTimer? noticeTimer;
     private IGrainTimer? releaseTimer;
@@ -100,7 +101,7 @@ public sealed class OperatorGrain(
         var assessment = added.Count == 0 ? Current() : await CommitAsync(added.Select(v => new HistoryEntry(Recorded: v)).ToArray(), ChangeCause.Recorded);
         foreach (var v in added)
         {
-            CreditMetrics.Recorded(policy.Offenses.TryGetValue(v.OffenseCode, out var offense) ? offense.Family : "UNKNOWN");
+            CreditMetrics.Recorded(versions.At(now).Offenses.TryGetValue(v.OffenseCode, out var offense) ? offense.Family : "UNKNOWN");
             logger.LogDebug("Recorded {ViolationId} {Offense} for {Operator}", v.Id, v.OffenseCode, OperatorId);
         }
 
@@ -110,7 +111,7 @@ public sealed class OperatorGrain(
     public async Task<Assessment> GetAssessmentAsync(DateTimeOffset? asOf)
     {
         await EnsureLoadedAsync();
-        var assessment = asOf is { } t ? history.Assess(scorer, policy, t) : Current();
+        var assessment = asOf is { } t ? history.Assess(scorer, versions.Timeline, t) : Current();
         ReleaseIfUnknown();
         return assessment;
     }
@@ -150,7 +151,7 @@ public sealed class OperatorGrain(
 
         var now = clock.UtcNow;
         var at = effectiveAt ?? now;
-        var check = RepairEligibility.CheckViolationRepair(v, policy, history.Assess(scorer, policy, at));
+        var check = RepairEligibility.CheckViolationRepair(v, versions.At(at), history.Assess(scorer, versions.Timeline, at));
         if (!check.Allowed)
         {
             return CommandOutcome.Fail(
@@ -175,7 +176,7 @@ public sealed class OperatorGrain(
 
         var now = clock.UtcNow;
         var at = effectiveAt ?? now;
-        var check = RepairEligibility.CheckListingRepair(policy, history.Assess(scorer, policy, at));
+        var check = RepairEligibility.CheckListingRepair(versions.At(at), history.Assess(scorer, versions.Timeline, at));
         if (!check.Allowed)
         {
             return CommandOutcome.Fail(CommandErrorKind.FailedPrecondition, check.Reason, check.Block == RepairBlock.TooEarly ? check.EarliestAt : null);
@@ -217,7 +218,7 @@ public sealed class OperatorGrain(
             return new CaseOutcome(open, false, null);
         }
 
-        var opened = PunishmentCase.Open(OperatorId, listing, policy, clock.UtcNow, by, reason);
+        var opened = PunishmentCase.Open(OperatorId, listing, versions.Timeline.PolicyOf(assessment), clock.UtcNow, by, reason);
         await CommitAsync([], ChangeCause.Recorded, opened);
         return new CaseOutcome(opened, true, null);
     }
@@ -227,6 +228,22 @@ public sealed class OperatorGrain(
         await EnsureLoadedAsync();
         ReleaseIfUnknown();
         return cases.ToArray();
+    }
+
+    public async Task<PolicyOutcome> ApplyPolicyAsync()
+    {
+        await EnsureLoadedAsync();
+        if (!HasRecord)
+        {
+            DeactivateOnIdle();
+            return new PolicyOutcome(false, false, versions.Timeline.At(clock.UtcNow).Version);
+        }
+
+        cached = null;
+        var assessment = await ReassessAsync(ChangeCause.Policy);
+        DeactivateOnIdle();
+        // Whoever announced it (this call, the activation before it, or a reminder at the effective instant).
+        return new PolicyOutcome(true, head.PolicyChangedUnder == assessment.PolicyVersion, assessment.PolicyVersion);
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -335,12 +352,15 @@ public sealed class OperatorGrain(
     private Assessment Current()
     {
         var now = clock.UtcNow;
-        if (cached is not null && (cached.NextChangeAt is null || now < cached.NextChangeAt) && now >= cached.AsOf)
+        var timeline = versions.Timeline;
+        // A publication replaces the timeline: what was cached under the old one may end earlier now.
+        if (cached is not null && ReferenceEquals(cachedUnder, timeline) && (cached.NextChangeAt is null || now < cached.NextChangeAt) && now >= cached.AsOf)
         {
             return cached with { AsOf = now };
         }
 
-        cached = history.Assess(scorer, policy, now);
+        cached = history.Assess(scorer, timeline, now);
+        cachedUnder = timeline;
         return cached;
     }
 
@@ -440,9 +460,19 @@ public sealed class OperatorGrain(
     {
         var previous = head.Last ?? CreditSummary.Clean;
         var current = CreditSummary.From(assessment);
+        var notedUnder = head.PolicyVersion ?? versions.Timeline.Versions[0].Version;
+        var versionMoved = notedUnder != assessment.PolicyVersion;
+        head.PolicyVersion = assessment.PolicyVersion;
         if (head.Last is { } last && last.SameAs(current))
         {
-            return false;
+            return versionMoved;
+        }
+
+        // With no new record, what moved the grade is the version that came into force (whether the rollout
+        // or a reminder at the effective instant got here first).
+        if (versionMoved && cause == ChangeCause.Time)
+        {
+            cause = ChangeCause.Policy;
         }
 
         if (current.Blacklisted != previous.Blacklisted || current.ListedAt != previous.ListedAt)
@@ -460,6 +490,11 @@ public sealed class OperatorGrain(
             if (current.Blacklisted != previous.Blacklisted)
             {
                 CreditMetrics.Listing(current.Blacklisted);
+            }
+
+            if (cause == ChangeCause.Policy)
+            {
+                head.PolicyChangedUnder = assessment.PolicyVersion;
             }
 
             head.ChangeCount++;
@@ -561,6 +596,7 @@ public sealed class OperatorGrain(
             {
                 ChangeCause.Revoked => "the violation behind the listing was revoked",
                 ChangeCause.Repaired => "credit repaired",
+                ChangeCause.Policy => $"policy {assessment.PolicyVersion} came into force",
                 _ => "the listing ended",
             };
             var lifted = open.Lift(assessment.AsOf, reason);
@@ -574,7 +610,7 @@ public sealed class OperatorGrain(
         if (listing is not null && open is null && !cases.Any(c => c.ListedAt == listing.ListedAt && c.IsOpen))
         {
             var rules = string.Join(", ", listing.Triggers.Select(t => t.Rule).Distinct());
-            OpenCase(PunishmentCase.Open(OperatorId, listing, policy, assessment.AsOf, "system", $"listed by rule {rules}"));
+            OpenCase(PunishmentCase.Open(OperatorId, listing, versions.Timeline.PolicyOf(assessment), assessment.AsOf, "system", $"listed by rule {rules}"));
         }
     }
 

@@ -15,6 +15,15 @@ public sealed class OperatorState
     /// <summary>The summary of the latest assessment: what the next change is compared with.</summary>
     public CreditSummary? Last { get; set; }
 
+    /// <summary>
+    /// The policy version of the latest assessment noted; a change noted under a different version than this
+    /// one is announced with cause POLICY. Null in records written before versions: the initial version.
+    /// </summary>
+    public string? PolicyVersion { get; set; }
+
+    /// <summary>The policy version whose coming into force last changed this operator's grade or listing.</summary>
+    public string? PolicyChangedUnder { get; set; }
+
     /// <summary>How many grade or listing changes this operator has had.</summary>
     public long ChangeCount { get; set; }
 

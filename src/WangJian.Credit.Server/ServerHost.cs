@@ -21,6 +21,7 @@ using WangJian.Credit.Server.Auth;
 using WangJian.Credit.Server.Grpc;
 using WangJian.Credit.Server.Http;
 using WangJian.Credit.Server.Options;
+using WangJian.Credit.Server.Policies;
 using WangJian.Credit.Server.Startup;
 using WangJian.Credit.Server.Storage;
 using WangJian.Credit.Server.Web;
@@ -106,6 +107,16 @@ public static class ServerHost
 
         // A broken policy must stop the server before it scores anything.
         var policy = PolicyFile.Load(policyOptions.Path);
+        var policyDocument = File.ReadAllText(policyOptions.Path ?? PolicyFile.DefaultPath);
+        if (policyOptions.RolloutConcurrency is < 1 or > 1024)
+        {
+            throw new InvalidOperationException($"a rollout re-assesses 1 to 1024 operators at once, got {policyOptions.RolloutConcurrency} (Policy:RolloutConcurrency)");
+        }
+
+        if (policyOptions.RolloutRatePerSecond < 0 || !double.IsFinite(policyOptions.RolloutRatePerSecond))
+        {
+            throw new InvalidOperationException($"the rollout rate must be 0 (no limit) or positive, got {policyOptions.RolloutRatePerSecond} (Policy:RolloutRatePerSecond)");
+        }
         bootLog.LogInformation("Policy {Version} loaded: {Offenses} offenses, {Measures} measures", policy.Version, policy.Offenses.Count, policy.Measures.Count);
 
         if (storage.Embedded)
@@ -170,6 +181,10 @@ public static class ServerHost
 
         // Before the silo starts: no operator grain may load a record that is still in the old layout.
         await OperatorLayoutMigration.RunAsync(redis, clusterOptions.ServiceId, bootLog);
+        // The published versions score; a fresh store starts with the policy file as its initial version.
+        var policyStore = new PolicyStore(redis);
+        var policyVersions = new PolicyVersions(await PolicyCatalog.LoadAsync(policyStore, policy, policyDocument, bootLog));
+        bootLog.LogInformation("Policy versions: {Versions}; in force now: {Current}", string.Join(", ", policyVersions.Timeline.Versions.Select(v => $"{v.Version} from {v.EffectiveFrom:yyyy-MM-dd'T'HH:mm:ss'Z'}")), policyVersions.Timeline.At(TimeProvider.System.GetUtcNow()).Version);
         await MembershipPreflight.RequireEndpointFreeAsync(
             redis.GetDatabase(), RedisClusteringOptions.DefaultCreateRedisKey(clusterOptions), new IPEndPoint(advertised, siloPort), TimeSpan.FromSeconds(1));
         // One multiplexer for every provider and our own keys; IsShared stops a provider from disposing it.
@@ -238,7 +253,13 @@ public static class ServerHost
         services.AddSingleton<IConnectionMultiplexer>(redis);
         services.AddSingleton(storage);
         services.AddSingleton(durable);
-        services.AddSingleton(policy);
+        services.AddSingleton(policyStore);
+        services.AddSingleton(policyVersions);
+        services.AddSingleton(policyOptions);
+        services.AddSingleton<OperatorIndex>();
+        services.AddSingleton<PolicyCatalog>();
+        services.AddSingleton<PolicySimulator>();
+        services.AddHostedService<PolicyRollout>();
         services.AddSingleton<ICreditScorer, NRulesCreditScorer>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(CreditClock.System);
@@ -258,7 +279,8 @@ public static class ServerHost
         services.AddSingleton<WebhookSender>();
         services.AddHostedService<WebhookDispatcher>();
         services.AddSingleton<INoticeStore, RedisNoticeStore>();
-        services.AddSingleton<IOperatorStore, RedisOperatorStore>();
+        services.AddSingleton<RedisOperatorStore>();
+        services.AddSingleton<IOperatorStore>(sp => sp.GetRequiredService<RedisOperatorStore>());
         services.AddSingleton<INoticePusher, GrpcNoticePusher>();
         services.AddOptions<DeliveryOptions>().Bind(config.GetSection(DeliveryOptions.Section));
         services.AddSingleton(new DeliveryBackoff(deliveryOptions, Random.Shared));
@@ -324,6 +346,7 @@ public static class ServerHost
         app.MapGrpcService<AgencyGrpcService>();
         app.MapGrpcService<AuditGrpcService>();
         app.MapGrpcService<PlatformGrpcService>();
+        app.MapGrpcService<PolicyGrpcService>();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
         ConsoleWeb.MapConsole(app, console);

@@ -37,7 +37,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.AddMemoryGrainStorage(StorageNames.Credit);
             silo.UseInMemoryReminderService();
             silo.Services.AddSingleton(new CreditClock(Time));
-            silo.Services.AddSingleton(Policy);
+            silo.Services.AddSingleton(new PolicyVersions(Policy));
             silo.Services.AddSingleton<ICreditScorer, NRulesCreditScorer>();
             silo.Services.AddSingleton<ICreditChangeLog>(Changes);
             silo.Services.AddSingleton<INoticeStore>(Notices);

@@ -88,6 +88,50 @@ public class ScorerPropertyTests
         ForEachCase(AnyCase, (history, asOf) => AssertAgree(history, OtherPolicy, asOf));
     }
 
+    /// <summary>
+    /// Two versions and an effective instant: the status at T is the reference's under the version in force
+    /// at T (the first before the instant, the second from it on), and a status before the instant changes
+    /// at the latest then. Checked through the timeline (what the API scores with) and through the grain's
+    /// relevance-filtered history index, on both sides of the instant and on it.
+    /// </summary>
+    [Fact]
+    public void Assess_TwoVersionsAndAnEffectiveInstant_NRulesAgreesWithReferenceUnderTheVersionInForce()
+    {
+        // As-of instants anywhere, on a record's boundaries, and on and around the effective instant.
+        var twoVersions = AnyHistory.SelectMany(h => Gen.Select(
+            AnyInstant,
+            Gen.Frequency(
+                (2, AnyInstant.Select(t => (DateTimeOffset?)t)),
+                (2, BoundaryOf(h).Select(t => (DateTimeOffset?)t)),
+                (3, Gen.Const((DateTimeOffset?)null))),
+            Gen.OneOf(-1L, 0L, 1L, -TimeSpan.TicksPerDay * 40, TimeSpan.TicksPerDay * 40),
+            (effective, instant, offset) => (h, (effective, instant ?? effective.AddTicks(offset)))));
+        ForEachCase(twoVersions, (history, c) =>
+        {
+            var (effective, asOf) = c;
+            var timeline = new PolicyTimeline(
+            [
+                new PolicyVersion(Policy, "{}", PolicyTimeline.InitialEffectiveFrom, "system", PolicyTimeline.InitialEffectiveFrom),
+                new PolicyVersion(OtherPolicy, "{}", effective, "test", effective),
+            ]);
+
+            var expected = Reference.Assess(history, asOf < effective ? Policy : OtherPolicy, asOf);
+            if (asOf < effective && (expected.NextChangeAt is null || expected.NextChangeAt > effective))
+            {
+                expected = expected with { NextChangeAt = effective };
+            }
+
+            var viaTimeline = Rules.Assess(history, timeline, asOf);
+            var viaIndex = HistoryIndex.From(history).Assess(Rules, timeline, asOf);
+            foreach (var (path, actual) in new[] { ("timeline", viaTimeline), ("history index", viaIndex) })
+            {
+                Assert.True(
+                    Describe(expected) == Describe(actual) && expected.PolicyVersion == actual.PolicyVersion,
+                    $"reference and NRules ({path}) differ with {OtherPolicy.Version} in force from {effective:o} for\n{Print(history, asOf)}\nreference ({expected.PolicyVersion}):\n{Describe(expected)}\nnrules ({actual.PolicyVersion}):\n{Describe(actual)}");
+            }
+        });
+    }
+
     [Fact]
     public void Assess_BeforeNextChangeAt_AssessmentUnchanged()
     {

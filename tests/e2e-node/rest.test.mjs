@@ -187,3 +187,41 @@ test('the OpenAPI document has an operation for every rpc of the loaded protos',
   const docs = await fetch(`${server.httpUrl}/docs/index.html`);
   assert.equal(docs.status, 200);
 });
+
+test('PolicyService over fetch: the initial version, a document validated with its errors, a dry run streamed to its report', async () => {
+  const list = await rest('GET', '/v1/policies', 'auditor');
+  assert.equal(list.status, 200, JSON.stringify(list.body));
+  assert.equal(list.body.currentVersion, '2019.1');
+  assert.equal(list.body.policies[0].rollout.state, 'ROLLOUT_STATE_NOT_NEEDED');
+
+  const shipped = await rest('GET', '/v1/policies/2019.1', 'admin');
+  assert.equal(shipped.status, 200);
+  const document = shipped.body.document;
+  const edited = JSON.parse(document);
+  edited.version = '2026.node';
+  edited.grades.c = 95;
+  const invalid = await rest('POST', '/v1/policies:validate', 'regulator', { document: JSON.stringify(edited) });
+  assert.equal(invalid.status, 200);
+  assert.equal(invalid.body.valid, false);
+  assert.ok(invalid.body.errors.some((e) => e.startsWith('grades:')), JSON.stringify(invalid.body));
+
+  const simulated = await fetch(`${server.httpUrl}/v1/policies:simulate`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${server.tokens.admin}` },
+    body: JSON.stringify({ document }),
+  });
+  assert.equal(simulated.status, 200);
+  // A server stream over REST: one JSON message after another, the report last.
+  const text = await simulated.text();
+  const start = text.lastIndexOf('{"report"') >= 0 ? text.lastIndexOf('{"report"') : text.search(/\{\s*"report"/);
+  assert.ok(start >= 0, text.slice(0, 500));
+  const last = text.slice(start).trim().replace(/[\],\s]+$/, '');
+  const report = JSON.parse(last).report;
+  assert.equal(report.candidateVersion, '2019.1');
+  assert.equal(Number(report.operatorsChanged ?? 0), 0);
+
+  const unknown = await rest('GET', '/v1/policies/1999.9', 'admin');
+  assert.equal(unknown.status, 404);
+  const denied = await rest('POST', '/v1/policies', 'regulator', { document, effectiveFrom: new Date(Date.now() + 86400000).toISOString() });
+  assert.equal(denied.status, 403);
+});

@@ -116,9 +116,12 @@ public static class ApprovalsCommand
         return ExitCodes.Ok;
     }
 
-    private static string Describe(Approval a) => a.Action == ApprovalAction.Revoke
-        ? $"revoke {a.ViolationId}\nof {a.OperatorId} ({string.Join(", ", a.AuthorityCodes)})"
-        : $"repair the listing\nof {a.OperatorId} ({string.Join(", ", a.AuthorityCodes)})";
+    private static string Describe(Approval a) => a.Action switch
+    {
+        ApprovalAction.Revoke => $"revoke {a.ViolationId}\nof {a.OperatorId} ({string.Join(", ", a.AuthorityCodes)})",
+        ApprovalAction.PublishPolicy => $"publish policy {a.PolicyVersion}\nin force from {Times.Format(a.EffectiveTime)}",
+        _ => $"repair the listing\nof {a.OperatorId} ({string.Join(", ", a.AuthorityCodes)})",
+    };
 
     private static string State(Approval a) => a.State switch
     {

@@ -21,7 +21,7 @@ public sealed record Decider(string Name, string Role, AuthorityScope Scope);
 /// once), then marks it Approved. A crash between the two leaves it Applying: <see cref="ResumeAsync"/> at
 /// start, or the next approve, finishes it, and it is still applied once.
 /// </remarks>
-public sealed class FourEyes(ApprovalStore store, IGrainFactory grains, TimeProvider time, ApprovalsOptions options)
+public sealed class FourEyes(ApprovalStore store, IGrainFactory grains, TimeProvider time, ApprovalsOptions options, IServiceProvider services)
 {
     private readonly IReadOnlySet<ProposedChange> gated = Parse(options.SecondPersonFor);
 
@@ -44,8 +44,11 @@ public sealed class FourEyes(ApprovalStore store, IGrainFactory grains, TimeProv
                 case "LISTING_REPAIR":
                     set.Add(ProposedChange.ListingRepair);
                     break;
+                case "PUBLISH_POLICY":
+                    set.Add(ProposedChange.PublishPolicy);
+                    break;
                 default:
-                    throw new InvalidOperationException($"'{entry}' is not an action that can need a second person: REVOKE, LISTING_REPAIR or NONE (Approvals:SecondPersonFor)");
+                    throw new InvalidOperationException($"'{entry}' is not an action that can need a second person: REVOKE, LISTING_REPAIR, PUBLISH_POLICY or NONE (Approvals:SecondPersonFor)");
             }
         }
 
@@ -57,6 +60,17 @@ public sealed class FourEyes(ApprovalStore store, IGrainFactory grains, TimeProv
     {
         var now = time.GetUtcNow();
         var proposal = new StoredApproval(ApprovalStore.NewId(now), action, operatorId, violationId, reason, effectiveAt, authorities, proposedBy, now, now + options.ExpireAfter);
+        var (approval, _) = await store.ProposeAsync(proposal, now);
+        return approval;
+    }
+
+    /// <summary>Stores a pending publication of a policy version (or finds the open one for the same version).</summary>
+    public async Task<StoredApproval> ProposePolicyAsync(string version, string document, DateTimeOffset effectiveFrom, string proposedBy)
+    {
+        var now = time.GetUtcNow();
+        var proposal = new StoredApproval(
+            ApprovalStore.NewId(now), ProposedChange.PublishPolicy, string.Empty, null, $"publish policy {version}", effectiveFrom, [], proposedBy, now, now + options.ExpireAfter,
+            PolicyVersion: version, PolicyDocument: document);
         var (approval, _) = await store.ProposeAsync(proposal, now);
         return approval;
     }
@@ -120,6 +134,21 @@ public sealed class FourEyes(ApprovalStore store, IGrainFactory grains, TimeProv
 
     private static void Authorize(StoredApproval approval, bool approve, Decider who)
     {
+        if (approval.Action == ProposedChange.PublishPolicy)
+        {
+            if (who.Role != Roles.Admin)
+            {
+                throw GrpcErrors.PermissionDenied($"the publication of policy {approval.PolicyVersion} is decided by a second admin, not a {who.Role}");
+            }
+
+            if (string.Equals(who.Name, approval.ProposedBy, StringComparison.Ordinal))
+            {
+                throw GrpcErrors.PermissionDenied($"{who.Name} proposed the publication of policy {approval.PolicyVersion} and cannot decide it: a second admin must");
+            }
+
+            return;
+        }
+
         var target = approval.Action == ProposedChange.Revoke ? $"the revocation of {approval.ViolationId}" : $"the listing repair of {approval.OperatorId}";
         if (who.Role == Roles.Admin)
         {
@@ -145,6 +174,11 @@ public sealed class FourEyes(ApprovalStore store, IGrainFactory grains, TimeProv
 
     private async Task<(StoredApproval, CommandOutcome?)> ApplyAsync(StoredApproval approval)
     {
+        if (approval.Action == ProposedChange.PublishPolicy)
+        {
+            return await PublishAsync(approval);
+        }
+
         var second = new SecondPerson(approval.ApprovalId, approval.DecidedBy!, approval.DecidedAt!.Value);
         var grain = grains.Operator(approval.OperatorId);
         var outcome = approval.Action == ProposedChange.Revoke
@@ -161,5 +195,25 @@ public sealed class FourEyes(ApprovalStore store, IGrainFactory grains, TimeProv
         var approved = approval with { State = ApprovalStage.Approved };
         await store.TransitionAsync(approved, ApprovalStage.Applying, now);
         return (approved, outcome);
+    }
+
+    private async Task<(StoredApproval, CommandOutcome?)> PublishAsync(StoredApproval approval)
+    {
+        var catalog = services.GetRequiredService<Policies.PolicyCatalog>();
+        try
+        {
+            await catalog.CommitAsync(new Policies.StoredPolicy(
+                approval.PolicyVersion!, approval.PolicyDocument!, approval.EffectiveAt!.Value, approval.ProposedBy, approval.DecidedAt!.Value, approval.ApprovalId));
+        }
+        catch (global::Grpc.Core.RpcException e) when (e.StatusCode is global::Grpc.Core.StatusCode.FailedPrecondition or global::Grpc.Core.StatusCode.AlreadyExists)
+        {
+            var failed = approval with { State = ApprovalStage.Failed, Failure = e.Status.Detail };
+            await store.TransitionAsync(failed, ApprovalStage.Applying, time.GetUtcNow());
+            throw;
+        }
+
+        var approved = approval with { State = ApprovalStage.Approved };
+        await store.TransitionAsync(approved, ApprovalStage.Applying, time.GetUtcNow());
+        return (approved, null);
     }
 }

@@ -1,24 +1,67 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Security.Claims;
 using Grpc.Core;
+using Microsoft.AspNetCore.Http.Features;
+using WangJian.Credit.Server.Grpc;
 
 namespace WangJian.Credit.Server.Audit;
 
 /// <summary>
-/// What the access record of the current call will say it concerned: the operator ids of its request, as
-/// sent, for a batch every one of them. Filled from the unary request message before authorization (so a
-/// refused call names them too), and by the services for streamed rows and approvals.
+/// One call as the access log will record it: what the request path captures (references and numbers, no
+/// formatting) and the operator ids of its request, as sent, for a batch every one of them. The ids are
+/// filled from the unary request message before authorization (so a refused call names them too), and by the
+/// services for streamed rows and approvals. The same object is the request's feature and the queued entry:
+/// one allocation per call; the line is formatted by the log's writer, off the request path.
 /// </summary>
 public sealed class AccessFeature
 {
     /// <summary>Most operator ids one record lists (a batch is at most 1,000; an import may name more).</summary>
     public const int MaxOperatorIds = 10_000;
 
-    private readonly List<string> ids = [];
+    /// <summary><see cref="StatusCode"/> value of a call the client left before it had a status.</summary>
+    internal const int Cancelled = -1;
+
+    /// <summary><see cref="StatusCode"/> value of a call that ended without a gRPC status.</summary>
+    internal const int NoStatus = -2;
+
+    private List<string>? ids;
     private HashSet<string>? seen;
 
-    public IReadOnlyList<string> OperatorIds => ids;
+    internal AccessFeature(string requestId, string path, long started)
+    {
+        RequestId = requestId;
+        Path = path;
+        Started = started;
+    }
+
+    public IReadOnlyList<string> OperatorIds => (IReadOnlyList<string>?)ids ?? [];
 
     /// <summary>True when the call concerned more operators than <see cref="OperatorIds"/> lists.</summary>
     public bool Truncated { get; private set; }
+
+    internal string RequestId { get; }
+
+    /// <summary>The request path, <c>/package.Service/Method</c>.</summary>
+    internal string Path { get; }
+
+    internal long Started { get; }
+
+    /// <summary>When the call ended (UTC ticks): the log is in the order calls were answered.</summary>
+    internal long EndTicks { get; private set; }
+
+    internal long DurationMs { get; private set; }
+
+    /// <summary>The caller as authenticated when the call ended, or null for an anonymous one.</summary>
+    internal ClaimsPrincipal? User { get; private set; }
+
+    internal IPAddress? RemoteAddress { get; private set; }
+
+    internal int RemotePort { get; private set; }
+
+    /// <summary>The gRPC status code, or <see cref="Cancelled"/> / <see cref="NoStatus"/>.</summary>
+    internal int StatusCode { get; private set; }
 
     /// <summary>The feature of a call, or null when the access log is off.</summary>
     public static AccessFeature? Of(ServerCallContext context) => context.GetHttpContext().Features.Get<AccessFeature>();
@@ -31,6 +74,7 @@ public sealed class AccessFeature
             return;
         }
 
+        ids ??= [];
         // Most calls name one operator: a set only once there are several to tell apart.
         if (seen is null && ids.Count < 16)
         {
@@ -56,5 +100,72 @@ public sealed class AccessFeature
         {
             Truncated = true;
         }
+    }
+
+    /// <summary>
+    /// A console page's read or write of an operator's file (<paramref name="what"/> like <c>console/File</c>),
+    /// logged like an API call, so auditors see who looked at which file from the browser too.
+    /// </summary>
+    public static AccessFeature ForConsole(string what, string operatorId, global::Grpc.Core.StatusCode status, HttpContext context, TimeProvider time, long started)
+    {
+        var call = new AccessFeature(RequestIds.Next(time), "/" + what, started);
+        call.Concerns(operatorId);
+        call.End(context, time);
+        call.StatusCode = (int)status;
+        return call;
+    }
+
+    /// <summary>Captures how the call ended: references and numbers only, read while the context is still live.</summary>
+    internal void End(HttpContext context, TimeProvider time)
+    {
+        EndTicks = time.GetUtcNow().UtcTicks;
+        DurationMs = (long)Stopwatch.GetElapsedTime(Started).TotalMilliseconds;
+        var user = context.User;
+        User = user.Identity?.IsAuthenticated == true ? user : null;
+        RemoteAddress = context.Connection.RemoteIpAddress;
+        RemotePort = context.Connection.RemotePort;
+        StatusCode = StatusOf(context);
+        // The set only served to tell ids apart while the call was running.
+        seen = null;
+    }
+
+    /// <summary>The entry as it is stored and answered, made by the writer.</summary>
+    internal AccessEntry ToEntry() => new(
+        RequestId,
+        new DateTimeOffset(EndTicks, TimeSpan.Zero),
+        User?.Identity?.Name,
+        User is null ? null : Auth.Principals.Role(User),
+        Path.Length > 0 ? Path[1..] : Path,
+        OperatorIds,
+        Truncated,
+        StatusName(StatusCode),
+        RemoteAddress is null ? null : $"{RemoteAddress}:{RemotePort.ToString(CultureInfo.InvariantCulture)}",
+        DurationMs);
+
+    internal static string StatusName(int code) => code switch
+    {
+        Cancelled => "CANCELLED",
+        NoStatus => "UNKNOWN",
+        _ => GrpcErrors.CodeName((global::Grpc.Core.StatusCode)code),
+    };
+
+    /// <summary>
+    /// The gRPC status the call ended with: in the headers of a trailers-only answer, else in the trailers;
+    /// CANCELLED when the client went away before either.
+    /// </summary>
+    private static int StatusOf(HttpContext context)
+    {
+        var value = context.Response.Headers["grpc-status"];
+        if (value.Count == 0)
+        {
+            value = context.Features.Get<IHttpResponseTrailersFeature>()?.Trailers["grpc-status"] ?? default;
+        }
+
+        if (value.Count == 1 && int.TryParse(value[0], NumberStyles.None, CultureInfo.InvariantCulture, out var code))
+        {
+            return code;
+        }
+
+        return context.RequestAborted.IsCancellationRequested ? Cancelled : NoStatus;
     }
 }

@@ -1,6 +1,8 @@
+using System.Buffers;
+using System.Collections.Concurrent;
 using System.Globalization;
+using System.IO.Compression;
 using System.Text;
-using System.Threading.Channels;
 using StackExchange.Redis;
 using WangJian.Credit.Server.Options;
 using WangJian.Credit.Server.Storage;
@@ -20,6 +22,8 @@ public sealed record AccessEntry(
     string? ClientAddress,
     long DurationMs)
 {
+    private static readonly SearchValues<char> Separators = SearchValues.Create("\t\n\r,");
+
     /// <summary>
     /// One line of tab-separated fields (ids joined by commas): written for every call, so kept small and cheap
     /// to make, unlike JSON. Tabs, line breaks and commas in names become spaces.
@@ -65,9 +69,17 @@ public sealed record AccessEntry(
             duration);
     }
 
-    private static StringBuilder Field(StringBuilder line, string? value)
+    internal static StringBuilder Field(StringBuilder line, string? value) => Field(line, value.AsSpan());
+
+    /// <summary>Appends the value with tabs, line breaks and commas as spaces (whole when it has none).</summary>
+    internal static StringBuilder Field(StringBuilder line, ReadOnlySpan<char> value)
     {
-        foreach (var c in value ?? string.Empty)
+        if (value.IndexOfAny(Separators) < 0)
+        {
+            return line.Append(value);
+        }
+
+        foreach (var c in value)
         {
             line.Append(c is '\t' or '\n' or '\r' or ',' ? ' ' : c);
         }
@@ -89,23 +101,34 @@ public sealed record AccessQuery(string? Principal, string? OperatorId, string? 
 }
 
 /// <summary>
-/// The access log in the store. Calls are not slowed by it: an entry is queued when the call ends and
-/// written by one loop, many at a time (group commit, gathered for up to <see cref="Linger"/>): each batch
-/// is one string of lines (<see cref="AccessEntry.Encode"/>) under
-/// <c>wj:access:b:&lt;batch&gt;</c>, and the batch goes into time indexes, scored by its newest entry — all
-/// batches (<c>wj:access</c>), those concerning an operator (<c>wj:access:op:&lt;uscc&gt;</c>) and those with
-/// a call by a principal
-/// (<c>wj:access:by:&lt;name&gt;</c>). Batches expire after <c>Audit:RetainFor</c>; an index is trimmed to it
-/// (and set to expire) when a batch first touches it, then at most every <see cref="MaintainEvery"/>.
+/// The access log in the store. Calls are not slowed by it: an entry is queued when the call ends (a lock-free
+/// enqueue of the call's <see cref="AccessFeature"/>) and formatted and written by one loop, many at a time
+/// (group commit, gathered for up to <see cref="Linger"/>). Per batch the store gets a few commands whatever the
+/// number of calls in it:
+/// <list type="bullet">
+/// <item>its lines (<see cref="AccessEntry.Encode"/>), deflated, under <c>wj:access:b:&lt;batch&gt;</c>, expiring
+/// after <c>Audit:RetainFor</c>;</item>
+/// <item>the batch in the time index of all batches, <c>wj:access</c>, scored by its newest entry (trimmed to the
+/// retention at most every <see cref="MaintainEvery"/>);</item>
+/// <item>the day index of the batch's day (UTC), <c>wj:access:d:&lt;yyyyMMdd&gt;:&lt;shard&gt;</c>: 256 hashes with a
+/// field per operator (<c>o:&lt;uscc&gt;</c>) and per principal (<c>p:&lt;name&gt;</c>) seen that day, whose value
+/// lists the minutes of the day (4 hex digits each) in which a batch concerned it; a field changes only when
+/// a name shows up in a new minute (one Lua call per hash the batch touches).</item>
+/// </list>
+/// A query by operator or principal reads the day index newest day first and walks only the minutes it lists;
+/// other queries walk all batches. No key per operator or principal: the store's keys grow with days (256 a
+/// day) and batches, not with the operators read (an unknown operator read once costs a field in one day's hash and its
+/// 18 characters in a deflated batch).
 /// </summary>
 /// <remarks>
-/// An entry is in the store's log within one batch write of its call's end (milliseconds; the embedded
-/// store commits its AOF on every write), not before the call is answered: waiting for that would cost
-/// every read a store round trip; and one write per batch instead of per call keeps the store's work (and
-/// its log commits) small next to the calls it records. <see cref="FlushAsync"/> waits for everything
-/// queued so far and writes at once, so a query
-/// sees every call this server finished before it. While the store is down, entries wait in memory (at
-/// most <see cref="MaxQueued"/>; beyond, the oldest are dropped and counted in the log).
+/// An entry is not awaited before its call is answered: it reaches the store's log within
+/// <see cref="Linger"/> plus one batch write of its call's end (tens of milliseconds). Waiting for it would cost
+/// every read a store round trip and a log commit. A crash of the process (kill -9, power loss) therefore loses
+/// the entries of the calls answered in that window, plus any still queued while the store was unreachable;
+/// everything written before is in the store's log. <see cref="FlushAsync"/> waits for everything queued so
+/// far and writes at once, so a query sees every call this server finished before it. While the store is down,
+/// entries wait in memory (at most <see cref="MaxQueued"/>; beyond, the oldest are dropped and counted in the
+/// log).
 /// </remarks>
 public sealed class AccessLog : IDisposable
 {
@@ -124,13 +147,52 @@ public sealed class AccessLog : IDisposable
 
     private const string AllIndex = "wj:access";
     private const string BatchPrefix = "wj:access:b:";
+    private const string DayPrefix = "wj:access:d:";
+
+    /// <summary>Set once the store holds the day-index layout (and no per-operator index keys).</summary>
+    private const string LayoutKey = "wj:access:layout";
+    private const string Layout = "2";
+
+    /// <summary>First byte of a deflated batch; batches of earlier builds are plain UTF-8 lines (hex first).</summary>
+    private const byte Deflated = 1;
+
+    /// <summary>Hashes a day's index is spread over (<see cref="Shard"/>).</summary>
+    private const int DayShards = 256;
+
+    /// <summary>Fields of one day-index call at most (the script's arguments).</summary>
+    private const int IndexChunk = 1000;
+
+    private static readonly TimeSpan MinuteSpan = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Appends the minute ARGV[1] to each field ARGV[2..] of the day hash KEYS[1] unless it is already the last
+    /// one: the value stays at most 1,440 minutes long whatever the call rate.
+    /// </summary>
+    private const string AppendMinuteScript = """
+        local m = ARGV[1]
+        for i = 2, #ARGV do
+          local v = redis.call('HGET', KEYS[1], ARGV[i])
+          if not v then
+            redis.call('HSET', KEYS[1], ARGV[i], m)
+          elseif string.sub(v, -4) ~= m then
+            redis.call('HSET', KEYS[1], ARGV[i], v .. m)
+          end
+        end
+        return 0
+        """;
 
     private readonly IConnectionMultiplexer redis;
     private readonly TimeProvider time;
     private readonly TimeSpan retain;
     private readonly ILogger<AccessLog> logger;
-    private readonly Channel<Item> queue;
+    private readonly ConcurrentQueue<AccessFeature> queue = new();
+    private readonly ConcurrentQueue<TaskCompletionSource> flushes = new();
+    private readonly SemaphoreSlim wake = new(0);
+    private readonly CancellationTokenSource stopping = new();
     private readonly Dictionary<string, DateTimeOffset> maintained = new(StringComparer.Ordinal);
+    private readonly StringBuilder text = new(64 * 1024);
+    private readonly MemoryStream packed = new();
+    private int queued;
     private long dropped;
 
     public AccessLog(IConnectionMultiplexer redis, TimeProvider time, AuditOptions options, ILogger<AccessLog> logger)
@@ -139,36 +201,52 @@ public sealed class AccessLog : IDisposable
         this.time = time;
         this.logger = logger;
         retain = options.RetainFor;
-        queue = Channel.CreateBounded<Item>(
-            new BoundedChannelOptions(MaxQueued) { SingleReader = true, FullMode = BoundedChannelFullMode.DropOldest },
-            _ => Interlocked.Increment(ref dropped));
         _ = Task.Run(WriteLoopAsync);
     }
 
-    /// <summary>Queues the entry; it is written with the next batch.</summary>
-    public void Append(AccessEntry entry) => queue.Writer.TryWrite(new Item(entry, null));
+    /// <summary>Queues the call's entry; it is formatted and written with the next batch.</summary>
+    public void Append(AccessFeature call)
+    {
+        queue.Enqueue(call);
+        if (Interlocked.Increment(ref queued) > MaxQueued && queue.TryDequeue(out _))
+        {
+            // The store has not taken entries for a long while: the oldest go, counted.
+            Interlocked.Decrement(ref queued);
+            Interlocked.Increment(ref dropped);
+        }
+    }
 
     /// <summary>Completes when every entry queued before the call is in the store.</summary>
     public Task FlushAsync()
     {
+        if (stopping.IsCancellationRequested)
+        {
+            return Task.CompletedTask;
+        }
+
         var flushed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        return queue.Writer.TryWrite(new Item(null, flushed)) ? flushed.Task : Task.CompletedTask;
+        flushes.Enqueue(flushed);
+        wake.Release();
+        return flushed.Task;
     }
 
-    public void Dispose() => queue.Writer.TryComplete();
+    public void Dispose()
+    {
+        stopping.Cancel();
+        wake.Release();
+    }
 
     /// <summary>
     /// Entries newest first matching <paramref name="query"/>, from just after <paramref name="after"/>: at most
     /// <paramref name="limit"/> and the position to continue from, or null at the end. A position is a batch's
-    /// place in its index (score, batch id) and a line in it, so pages are keyed as in <see cref="TimeIndex"/>:
-    /// entries logged while a client pages are newer than any position and never shift a page.
+    /// place in the index of all batches (score, batch id) and a line in it, so pages are keyed as in
+    /// <see cref="TimeIndex"/>: entries logged while a client pages are newer than any position and never shift
+    /// a page.
     /// </summary>
     public async Task<(IReadOnlyList<AccessEntry> Items, IndexPosition? Next)> QueryAsync(AccessQuery query, IndexPosition? after, int limit)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         var db = redis.GetDatabase();
-        // The narrowest index that still holds every match.
-        RedisKey key = query.OperatorId is { } op ? OperatorIndex(op) : query.Principal is { } p ? PrincipalIndex(p) : AllIndex;
 
         // A batch's score is its newest entry's time and it spans less than BatchSpan, so the batches that can
         // hold an entry of [From, Before) score in [From, Before + BatchSpan); Matches applies the exact bounds.
@@ -182,189 +260,503 @@ public sealed class AccessLog : IDisposable
             afterLine = n;
         }
 
-        var found = new List<(AccessEntry Entry, IndexPosition Position)>();
+        var walk = new Walk(db, query, afterBatch, afterLine, limit);
         var stop = Math.Min(afterBatch?.Score ?? double.PositiveInfinity, max);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        const int Chunk = 64;
-        long skip = 0;
-        while (found.Count <= limit)
+        var field = query.OperatorId is { } op ? OperatorField(op) : query.Principal is { } p ? PrincipalField(p) : null;
+        if (field is null)
         {
-            // The range is fixed for the whole walk: a batch written meanwhile scores above it, or is newer than
-            // the position and shifts the offsets by one, which `seen` absorbs.
-            var batches = await db.SortedSetRangeByScoreWithScoresAsync(key, min, stop, order: Order.Descending, skip: skip, take: Chunk);
-            skip += batches.Length;
-            var candidates = batches
-                .Select(e => new IndexPosition(e.Score, e.Element.ToString()))
-                .Where(pos => afterBatch is not { } ab || pos.IsAfter(ab) || pos == ab)
-                .Where(pos => seen.Add(pos.Member))
-                .ToArray();
-            var blobs = candidates.Length == 0 ? [] : await db.StringGetAsync(candidates.Select(c => (RedisKey)(BatchPrefix + c.Member)).ToArray());
-            for (var i = 0; i < candidates.Length && found.Count <= limit; i++)
-            {
-                if (blobs[i].IsNullOrEmpty)
-                {
-                    // Expired (retention) or never written: skipped, not fatal.
-                    continue;
-                }
+            await walk.ScanAsync(min, stop);
+        }
+        else
+        {
+            await WalkIndexedAsync(db, walk, field, min, stop);
+        }
 
-                var lines = blobs[i].ToString().Split('\n');
-                var last = candidates[i] == afterBatch ? Math.Min(afterLine, lines.Length) - 1 : lines.Length - 1;
-                for (var line = last; line >= 0 && found.Count <= limit; line--)
+        var page = walk.Found.Take(limit).ToArray();
+        return (page.Select(f => f.Entry).ToArray(), walk.Found.Count > limit ? page[^1].Position : null);
+    }
+
+    /// <summary>
+    /// The minutes the day index lists for <paramref name="field"/>, newest day first, each walked as a score
+    /// range of the index of all batches, between the oldest and newest batch there is.
+    /// </summary>
+    private static async Task WalkIndexedAsync(IDatabase db, Walk walk, string field, double min, double stop)
+    {
+        var oldest = await db.SortedSetRangeByRankWithScoresAsync(AllIndex, 0, 0);
+        var newest = await db.SortedSetRangeByRankWithScoresAsync(AllIndex, -1, -1);
+        if (oldest.Length == 0 || newest.Length == 0)
+        {
+            return;
+        }
+
+        var low = Math.Max(min, oldest[0].Score);
+        var high = Math.Min(stop, newest[0].Score);
+        if (low > high)
+        {
+            return;
+        }
+
+        const int DaysPerRead = 16;
+        var firstDay = DayOf(high);
+        var lastDay = DayOf(low);
+        for (var day = firstDay; day >= lastDay && !walk.Full;)
+        {
+            var days = new List<DateTimeOffset>(DaysPerRead);
+            for (; day >= lastDay && days.Count < DaysPerRead; day = day.AddDays(-1))
+            {
+                days.Add(day);
+            }
+
+            var batch = db.CreateBatch();
+            var shard = Shard(field);
+            var reads = days.Select(d => batch.HashGetAsync(DayKey(d, shard), field)).ToArray();
+            batch.Execute();
+            var minutes = await Task.WhenAll(reads);
+            for (var i = 0; i < days.Count && !walk.Full; i++)
+            {
+                foreach (var minute in ParseMinutes(minutes[i]))
                 {
-                    if (AccessEntry.Decode(lines[line]) is { } entry && query.Matches(entry))
+                    var start = days[i].AddMinutes(minute).ToUnixTimeMilliseconds();
+                    var lo = Math.Max(low, start);
+                    var hi = Math.Min(high, start + MinuteSpan.TotalMilliseconds - 1);
+                    if (lo <= hi)
                     {
-                        found.Add((entry, new IndexPosition(candidates[i].Score, $"{candidates[i].Member}:{line}")));
+                        await walk.ScanAsync(lo, hi);
+                        if (walk.Full)
+                        {
+                            break;
+                        }
                     }
                 }
             }
+        }
+    }
 
-            if (batches.Length < Chunk)
+    /// <summary>The minutes of a day-index value, newest first, each once.</summary>
+    private static IEnumerable<int> ParseMinutes(RedisValue value)
+    {
+        if (value.IsNullOrEmpty)
+        {
+            return [];
+        }
+
+        var s = value.ToString();
+        var minutes = new SortedSet<int>(Comparer<int>.Create((x, y) => y.CompareTo(x)));
+        for (var i = 0; i + 4 <= s.Length; i += 4)
+        {
+            if (int.TryParse(s.AsSpan(i, 4), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var m) && m < 1440)
             {
-                break;
+                minutes.Add(m);
             }
         }
 
-        var page = found.Take(limit).ToArray();
-        return (page.Select(f => f.Entry).ToArray(), found.Count > limit ? page[^1].Position : null);
+        return minutes;
     }
 
-    private static string OperatorIndex(string operatorId) => $"wj:access:op:{operatorId}";
+    private static DateTimeOffset DayOf(double unixMs)
+    {
+        var t = DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Clamp(unixMs, 0, 253402300799999));
+        return new DateTimeOffset(t.Year, t.Month, t.Day, 0, 0, 0, TimeSpan.Zero);
+    }
 
-    private static string PrincipalIndex(string principal) => $"wj:access:by:{principal}";
+    private static string DayKey(DateTimeOffset day, int shard) =>
+        $"{DayPrefix}{day.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}:{shard.ToString("x2", CultureInfo.InvariantCulture)}";
+
+    /// <summary>
+    /// The day-index hash a field lives in (FNV-1a of its characters, the same in every process): a day's
+    /// index is <see cref="DayShards"/> hashes, not one. The embedded Garnet keeps a hash as one object and
+    /// copies it whole when it changes outside the log's mutable region, so one hash of 100,000 fields was
+    /// copied, and its copies held, again and again.
+    /// </summary>
+    private static int Shard(string field)
+    {
+        var h = 2166136261u;
+        foreach (var c in field)
+        {
+            h = (h ^ c) * 16777619u;
+        }
+
+        return (int)(h % DayShards);
+    }
+
+    private static string MinuteOf(DateTimeOffset t) => ((t.Hour * 60) + t.Minute).ToString("x4", CultureInfo.InvariantCulture);
+
+    private static string OperatorField(string operatorId) => "o:" + operatorId;
+
+    private static string PrincipalField(string principal) => "p:" + principal;
 
     private async Task WriteLoopAsync()
     {
-        var entries = new List<AccessEntry>(MaxBatch);
-        var flushes = new List<TaskCompletionSource>();
-        while (await queue.Reader.WaitToReadAsync())
+        await MigrateAsync();
+        var entries = new List<AccessFeature>(MaxBatch);
+        var waiting = new List<TaskCompletionSource>();
+        while (true)
         {
-            var lingered = false;
-            while (entries.Count < MaxBatch)
+            var stopNow = stopping.IsCancellationRequested;
+            if (!stopNow && flushes.IsEmpty)
             {
-                if (queue.Reader.TryRead(out var item))
+                // Let the batch fill: fewer, larger writes cost the store (and the machine) far less. Appends do
+                // not signal (no lock on the call's path); a flush or the end does.
+                await wake.WaitAsync(Linger);
+            }
+
+            while (flushes.TryDequeue(out var f))
+            {
+                waiting.Add(f);
+            }
+
+            // Every entry queued before the flushes was queued before this point: all of them go now.
+            do
+            {
+                entries.Clear();
+                while (entries.Count < MaxBatch && queue.TryDequeue(out var e))
                 {
-                    if (item.Entry is { } e)
+                    entries.Add(e);
+                }
+
+                Interlocked.Add(ref queued, -entries.Count);
+                if (Interlocked.Exchange(ref dropped, 0) is var lost and > 0)
+                {
+                    logger.LogError("The access log dropped {Count} entries: the store did not take them in time", lost);
+                }
+
+                // A failed write is retried (the store may be restarting); queued entries wait meanwhile.
+                for (var attempt = 0; entries.Count > 0; attempt++)
+                {
+                    try
                     {
-                        entries.Add(e);
+                        await WriteAsync(entries);
+                        break;
                     }
-                    else
+                    catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
                     {
-                        flushes.Add(item.Flushed!);
+                        if (stopping.IsCancellationRequested)
+                        {
+                            break;
+                        }
+
+                        logger.LogWarning(e, "Writing {Count} access log entries failed (attempt {Attempt}); retrying", entries.Count, attempt + 1);
+                        await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 << Math.Min(attempt, 6))));
                     }
                 }
-                else if (!lingered && flushes.Count == 0)
-                {
-                    // Let the batch fill: fewer, larger writes cost the store (and the machine) far less.
-                    lingered = true;
-                    await Task.Delay(Linger);
-                }
-                else
-                {
-                    break;
-                }
             }
+            while (entries.Count == MaxBatch);
 
-            if (Interlocked.Exchange(ref dropped, 0) is var lost and > 0)
+            waiting.ForEach(f => f.TrySetResult());
+            waiting.Clear();
+            if (stopNow)
             {
-                logger.LogError("The access log dropped {Count} entries: the store did not take them in time", lost);
+                return;
             }
-
-            // A failed write is retried (the store may be restarting); queued entries wait meanwhile.
-            for (var attempt = 0; entries.Count > 0; attempt++)
-            {
-                try
-                {
-                    await WriteAsync(entries);
-                    break;
-                }
-                catch (Exception e) when (e is RedisException or TimeoutException)
-                {
-                    logger.LogWarning(e, "Writing {Count} access log entries failed (attempt {Attempt}); retrying", entries.Count, attempt + 1);
-                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 << Math.Min(attempt, 6))));
-                }
-            }
-
-            entries.Clear();
-            flushes.ForEach(f => f.TrySetResult());
-            flushes.Clear();
         }
     }
 
-    private async Task WriteAsync(List<AccessEntry> entries)
+    private async Task WriteAsync(List<AccessFeature> entries)
     {
         // Oldest first, and no batch spanning BatchSpan or more (entries that waited out a store outage).
-        entries.Sort((x, y) => x.Time.CompareTo(y.Time));
+        entries.Sort((x, y) => x.EndTicks.CompareTo(y.EndTicks));
         var first = 0;
         for (var i = 1; i <= entries.Count; i++)
         {
-            if (i == entries.Count || entries[i].Time - entries[first].Time >= BatchSpan)
+            if (i == entries.Count || entries[i].EndTicks - entries[first].EndTicks >= BatchSpan.Ticks)
             {
-                await WriteBatchAsync(entries.GetRange(first, i - first));
+                await WriteBatchAsync(entries, first, i - first);
                 first = i;
             }
         }
     }
 
     /// <summary>
-    /// One batch: its lines under one key, and the batch once in each index one of its entries belongs to
-    /// (all, each operator, each principal), scored by its newest entry. The store's work is per batch, not
-    /// per call: a few commands every <see cref="Linger"/>, whatever the rate of calls.
+    /// One batch: its lines deflated under one key, the batch in the index of all batches scored by its newest
+    /// entry, and its operators and principals in the day index under the batch's minute.
     /// </summary>
-    private async Task WriteBatchAsync(List<AccessEntry> entries)
+    private async Task WriteBatchAsync(List<AccessFeature> entries, int start, int count)
     {
         var now = time.GetUtcNow();
         var batchId = $"{now.ToUnixTimeMilliseconds():x12}{Random.Shared.Next():x8}";
-        var blob = new StringBuilder(entries.Count * 160);
-        var keys = new HashSet<string>(StringComparer.Ordinal) { AllIndex };
-        for (var i = 0; i < entries.Count; i++)
+        var fields = new HashSet<string>(StringComparer.Ordinal);
+        text.Clear();
+        for (var i = start; i < start + count; i++)
         {
-            if (i > 0)
+            if (i > start)
             {
-                blob.Append('\n');
+                text.Append('\n');
             }
 
-            entries[i].Encode(blob);
-            if (entries[i].Principal is { } p)
+            var e = entries[i];
+            Encode(e, text);
+            if (e.User?.Identity?.Name is { } p)
             {
-                keys.Add(PrincipalIndex(p));
+                fields.Add(PrincipalField(p));
             }
 
-            foreach (var op in entries[i].OperatorIds)
+            foreach (var op in e.OperatorIds)
             {
-                keys.Add(OperatorIndex(op));
+                fields.Add(OperatorField(op));
             }
         }
 
-        var score = entries[^1].Time.ToUnixTimeMilliseconds();
+        var newest = new DateTimeOffset(entries[start + count - 1].EndTicks, TimeSpan.Zero);
+        var score = newest.ToUnixTimeMilliseconds();
+        var blob = Pack(text);
+        var day = DayOf(score);
+        var minute = MinuteOf(newest);
 
         // The batch first, then its indexes, in one round trip: an index entry read before its batch
         // exists is skipped, and a crash in between loses entries, never points at garbage.
         var db = redis.GetDatabase();
         var batch = db.CreateBatch();
-        var writes = new List<Task>(keys.Count * 3 + 1) { batch.StringSetAsync(BatchPrefix + batchId, blob.ToString(), retain) };
-        var cutoff = (now - retain).ToUnixTimeMilliseconds();
-        var maintain = new List<string>();
-        foreach (var key in keys)
+        var writes = new List<Task>(8)
         {
-            writes.Add(batch.SortedSetAddAsync(key, batchId, score));
-            if (!maintained.TryGetValue(key, out var last) || now - last >= MaintainEvery)
+            batch.StringSetAsync(BatchPrefix + batchId, (RedisValue)blob, retain),
+            batch.SortedSetAddAsync(AllIndex, batchId, score),
+        };
+        foreach (var shard in fields.GroupBy(Shard))
+        {
+            foreach (var chunk in shard.Chunk(IndexChunk))
             {
-                writes.Add(batch.SortedSetRemoveRangeByScoreAsync(key, double.NegativeInfinity, cutoff, Exclude.Stop));
-                writes.Add(batch.KeyExpireAsync(key, retain + MaintainEvery));
+                writes.Add(batch.ScriptEvaluateAsync(AppendMinuteScript, [DayKey(day, shard.Key)], [minute, .. chunk.Select(f => (RedisValue)f)]));
+            }
+        }
+
+        var maintain = new List<string>();
+        if (!maintained.TryGetValue(AllIndex, out var trimmed) || now - trimmed >= MaintainEvery)
+        {
+            writes.Add(batch.SortedSetRemoveRangeByScoreAsync(AllIndex, double.NegativeInfinity, (now - retain).ToUnixTimeMilliseconds(), Exclude.Stop));
+            maintain.Add(AllIndex);
+        }
+
+        foreach (var shard in fields.Select(Shard).Distinct())
+        {
+            var key = DayKey(day, shard);
+            if (!maintained.ContainsKey(key))
+            {
+                // A day's index is written during that day (and by late entries): kept a day longer than its batches.
+                writes.Add(batch.KeyExpireAsync(key, retain + TimeSpan.FromDays(2)));
                 maintain.Add(key);
             }
         }
 
         batch.Execute();
         await Task.WhenAll(writes);
-        if (maintained.Count > 100_000)
+        if (maintained.Count > 4 * DayShards)
         {
-            // Bounded memory: forgetting only means trimming a key again sooner.
+            // Bounded memory: forgetting only means setting an expiry again.
             maintained.Clear();
         }
 
         maintain.ForEach(k => maintained[k] = now);
     }
 
-    private sealed record Item(AccessEntry? Entry, TaskCompletionSource? Flushed);
+    /// <summary>
+    /// The line of a call (<see cref="AccessEntry.Encode"/>'s format), written straight from what the request
+    /// path captured: names and addresses are formatted here, not on the call's path.
+    /// </summary>
+    private static void Encode(AccessFeature e, StringBuilder line)
+    {
+        line.Append(e.RequestId).Append('\t').Append(e.EndTicks.ToString(CultureInfo.InvariantCulture)).Append('\t');
+        var user = e.User;
+        AccessEntry.Field(line, user?.Identity?.Name).Append('\t');
+        AccessEntry.Field(line, user is null ? null : Auth.Principals.Role(user)).Append('\t');
+        AccessEntry.Field(line, e.Path.AsSpan(e.Path.Length > 0 ? 1 : 0)).Append('\t');
+        var ids = e.OperatorIds;
+        for (var i = 0; i < ids.Count; i++)
+        {
+            AccessEntry.Field(line.Append(i > 0 ? "," : string.Empty), ids[i]);
+        }
+
+        line.Append('\t').Append(e.Truncated ? '1' : '0').Append('\t').Append(AccessFeature.StatusName(e.StatusCode)).Append('\t');
+        if (e.RemoteAddress is { } address)
+        {
+            Span<char> formatted = stackalloc char[64];
+            if (address.TryFormat(formatted, out var written))
+            {
+                line.Append(formatted[..written]).Append(':').Append(e.RemotePort);
+            }
+        }
+
+        line.Append('\t').Append(e.DurationMs);
+    }
+
+    /// <summary>The batch's text as UTF-8, deflated (fastest level), after the <see cref="Deflated"/> marker.</summary>
+    private ReadOnlyMemory<byte> Pack(StringBuilder lines)
+    {
+        packed.SetLength(0);
+        packed.WriteByte(Deflated);
+        using (var deflate = new DeflateStream(packed, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(4096));
+            try
+            {
+                foreach (var chunk in lines.GetChunks())
+                {
+                    for (var offset = 0; offset < chunk.Length; offset += 4096)
+                    {
+                        var part = chunk.Span.Slice(offset, Math.Min(4096, chunk.Length - offset));
+                        var n = Encoding.UTF8.GetBytes(part, bytes);
+                        deflate.Write(bytes, 0, n);
+                    }
+                }
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(bytes);
+            }
+        }
+
+        // The stream's own buffer, not a copy (a large-object array per batch): the writer awaits each batch's
+        // commands before it packs the next.
+        return new ReadOnlyMemory<byte>(packed.GetBuffer(), 0, (int)packed.Length);
+    }
+
+    /// <summary>The lines of a stored batch, deflated or (earlier builds) plain.</summary>
+    private static string Unpack(byte[] blob)
+    {
+        if (blob.Length == 0 || blob[0] != Deflated)
+        {
+            return Encoding.UTF8.GetString(blob);
+        }
+
+        using var deflate = new DeflateStream(new MemoryStream(blob, 1, blob.Length - 1), CompressionMode.Decompress);
+        using var reader = new StreamReader(deflate, Encoding.UTF8);
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>
+    /// Once per store: the batches of earlier builds, indexed by a sorted set per operator and per principal,
+    /// go into the day index (under their score's minute, as new batches are), and those sets are deleted.
+    /// </summary>
+    private async Task MigrateAsync()
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var db = redis.GetDatabase();
+                if (await db.StringGetAsync(LayoutKey) == Layout)
+                {
+                    return;
+                }
+
+                long moved = 0;
+                const int Chunk = 256;
+                for (long rank = 0; ; rank += Chunk)
+                {
+                    var batches = await db.SortedSetRangeByRankWithScoresAsync(AllIndex, rank, rank + Chunk - 1);
+                    if (batches.Length == 0)
+                    {
+                        break;
+                    }
+
+                    var blobs = await db.StringGetAsync(batches.Select(b => (RedisKey)(BatchPrefix + b.Element.ToString())).ToArray());
+                    for (var i = 0; i < batches.Length; i++)
+                    {
+                        if (blobs[i].IsNullOrEmpty)
+                        {
+                            continue;
+                        }
+
+                        var fields = new HashSet<string>(StringComparer.Ordinal);
+                        foreach (var line in Unpack(blobs[i]!).Split('\n'))
+                        {
+                            if (AccessEntry.Decode(line) is { } entry)
+                            {
+                                if (entry.Principal is { } p)
+                                {
+                                    fields.Add(PrincipalField(p));
+                                }
+
+                                foreach (var op in entry.OperatorIds)
+                                {
+                                    fields.Add(OperatorField(op));
+                                }
+                            }
+                        }
+
+                        var score = DateTimeOffset.FromUnixTimeMilliseconds((long)batches[i].Score);
+                        var day = DayOf(batches[i].Score);
+                        foreach (var shard in fields.GroupBy(Shard))
+                        {
+                            foreach (var chunk in shard.Chunk(IndexChunk))
+                            {
+                                await db.ScriptEvaluateAsync(AppendMinuteScript, [DayKey(day, shard.Key)], [MinuteOf(score), .. chunk.Select(f => (RedisValue)f)]);
+                            }
+
+                            await db.KeyExpireAsync(DayKey(day, shard.Key), retain + TimeSpan.FromDays(2));
+                        }
+                        await db.KeyDeleteAsync(fields.Select(f => (RedisKey)(f.StartsWith("o:", StringComparison.Ordinal)
+                            ? "wj:access:op:" + f[2..]
+                            : "wj:access:by:" + f[2..])).ToArray());
+                        moved++;
+                    }
+                }
+
+                await db.StringSetAsync(LayoutKey, Layout);
+                if (moved > 0)
+                {
+                    logger.LogInformation("Access log: {Count} batches of the earlier layout moved to the day index", moved);
+                }
+
+                return;
+            }
+            catch (Exception e) when (e is RedisException or TimeoutException)
+            {
+                logger.LogWarning(e, "Moving the access log to the day index failed (attempt {Attempt}); retrying", attempt + 1);
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 << Math.Min(attempt, 6))));
+            }
+        }
+    }
+
+    /// <summary>One query's walk over batches, newest first, collecting matches until one past the limit.</summary>
+    private sealed class Walk(IDatabase db, AccessQuery query, IndexPosition? afterBatch, int afterLine, int limit)
+    {
+        private readonly HashSet<string> seen = new(StringComparer.Ordinal);
+
+        public List<(AccessEntry Entry, IndexPosition Position)> Found { get; } = [];
+
+        public bool Full => Found.Count > limit;
+
+        /// <summary>The batches scored in [<paramref name="min"/>, <paramref name="max"/>], newest first.</summary>
+        public async Task ScanAsync(double min, double max)
+        {
+            const int Chunk = 64;
+            long skip = 0;
+            while (!Full)
+            {
+                // The range is fixed for the whole walk: a batch written meanwhile scores above it, or is newer than
+                // the position and shifts the offsets by one, which `seen` absorbs.
+                var batches = await db.SortedSetRangeByScoreWithScoresAsync(AllIndex, min, max, order: Order.Descending, skip: skip, take: Chunk);
+                skip += batches.Length;
+                var candidates = batches
+                    .Select(e => new IndexPosition(e.Score, e.Element.ToString()))
+                    .Where(pos => afterBatch is not { } ab || pos.IsAfter(ab) || pos == ab)
+                    .Where(pos => seen.Add(pos.Member))
+                    .ToArray();
+                var blobs = candidates.Length == 0 ? [] : await db.StringGetAsync(candidates.Select(c => (RedisKey)(BatchPrefix + c.Member)).ToArray());
+                for (var i = 0; i < candidates.Length && !Full; i++)
+                {
+                    if (blobs[i].IsNullOrEmpty)
+                    {
+                        // Expired (retention) or never written: skipped, not fatal.
+                        continue;
+                    }
+
+                    var lines = Unpack(blobs[i]!).Split('\n');
+                    var last = candidates[i] == afterBatch ? Math.Min(afterLine, lines.Length) - 1 : lines.Length - 1;
+                    for (var line = last; line >= 0 && !Full; line--)
+                    {
+                        if (AccessEntry.Decode(lines[line]) is { } entry && query.Matches(entry))
+                        {
+                            Found.Add((entry, new IndexPosition(candidates[i].Score, $"{candidates[i].Member}:{line}")));
+                        }
+                    }
+                }
+
+                if (batches.Length < Chunk)
+                {
+                    break;
+                }
+            }
+        }
+    }
 }

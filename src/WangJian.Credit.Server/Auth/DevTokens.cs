@@ -20,11 +20,14 @@ public static class DevTokens
 
     public const string SecondRegulator = "regulator-2";
 
+    /// <summary>The second admin, who approves a policy publication proposed by <c>admin</c>.</summary>
+    public const string SecondAdmin = "admin-2";
+
     /// <summary>The USCC the dev <c>operator</c> token reads (the README's example seller).</summary>
     public const string DevOperatorUscc = "91330106673959654P";
 
     private static readonly string[] Keys =
-        [Roles.Regulator, SecondRegulator, Roles.Platform, Roles.Admin, Roles.Operator, Roles.Auditor, .. Agencies.All.Select(a => $"agency:{a}")];
+        [Roles.Regulator, SecondRegulator, Roles.Platform, Roles.Admin, SecondAdmin, Roles.Operator, Roles.Auditor, .. Agencies.All.Select(a => $"agency:{a}")];
 
     public static PrincipalRegistry LoadOrCreate(string dataDir, ILogger logger)
     {
@@ -61,6 +64,10 @@ public static class DevTokens
             else if (key is Roles.Regulator or SecondRegulator)
             {
                 principals.Add(new KnownPrincipal($"dev-{key}", Roles.Regulator, null, hash, AuthorityScope.All));
+            }
+            else if (key == SecondAdmin)
+            {
+                principals.Add(new KnownPrincipal($"dev-{key}", Roles.Admin, null, hash));
             }
             else if (key == Roles.Operator)
             {

@@ -50,6 +50,12 @@ public static class Roles
     /// <summary>Only an agency system, bound to its agency code, checks and acknowledges.</summary>
     public const string AgencyService = Agency;
 
+    /// <summary>PolicyService: listing, reading, validating and simulating policy versions.</summary>
+    public const string PolicyReads = Regulator + "," + Admin + "," + Auditor;
+
+    /// <summary>Publishing a policy version (a second admin approves it by default).</summary>
+    public const string PolicyPublish = Admin;
+
     /// <summary>The access log.</summary>
     public const string AuditService = Auditor + "," + Admin;
 

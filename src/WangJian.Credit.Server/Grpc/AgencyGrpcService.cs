@@ -2,6 +2,7 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
+using WangJian.Credit.Grains;
 using WangJian.Credit.Server.Auth;
 using WangJian.Credit.Server.UseCases;
 using WangJian.Credit.Server.Storage;
@@ -12,7 +13,7 @@ namespace WangJian.Credit.Server.Grpc;
 /// <summary>Pre-approval checks for the agency the caller is bound to; every answer is stored first.</summary>
 /// <remarks>Every method that writes awaits <see cref="DurableWrites.WaitAsync"/> before it answers: an answered check is on disk.</remarks>
 [Authorize(Roles = Roles.AgencyService)]
-public sealed partial class AgencyGrpcService(IGrainFactory grains, CreditPolicy policy, AgencyChecks agencyChecks) : AgencyService.AgencyServiceBase
+public sealed partial class AgencyGrpcService(IGrainFactory grains, PolicyVersions versions, AgencyChecks agencyChecks) : AgencyService.AgencyServiceBase
 {
     [Writes]
     public override async Task<CheckOperatorResponse> CheckOperator(CheckOperatorRequest request, ServerCallContext context)
@@ -32,7 +33,7 @@ public sealed partial class AgencyGrpcService(IGrainFactory grains, CreditPolicy
             Decision = ProtoMapper.ToProto(answer.Decision),
             CheckId = record.CheckId,
             CheckTime = ProtoMapper.ToTimestamp(now),
-            Status = ProtoMapper.ToProto(assessment, policy),
+            Status = ProtoMapper.ToProto(assessment, versions.Timeline),
             StatusVersion = version,
         };
         response.Measures.AddRange(answer.Measures.Select(m => new V1.AppliedMeasure

@@ -119,6 +119,7 @@ public sealed partial class CreditGrpcService
             Domain.ChangeCause.Revoked => V1.ChangeCause.Revoked,
             Domain.ChangeCause.Repaired => V1.ChangeCause.Repaired,
             Domain.ChangeCause.Time => V1.ChangeCause.Time,
+            Domain.ChangeCause.Policy => V1.ChangeCause.Policy,
             _ => V1.ChangeCause.Unspecified,
         },
         PreviousGrade = ProtoMapper.ToProto(c.Previous.Grade),

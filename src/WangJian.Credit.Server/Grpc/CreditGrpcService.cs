@@ -2,6 +2,7 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
+using WangJian.Credit.Grains;
 using WangJian.Credit.Server.Auth;
 using WangJian.Credit.Server.Storage;
 using WangJian.Credit.V1;
@@ -10,7 +11,7 @@ namespace WangJian.Credit.Server.Grpc;
 
 /// <summary>Seller credit for platforms: one operator or a batch, now or at a past instant; an operator principal reads only its own.</summary>
 [Authorize(Roles = Roles.CreditService)]
-public sealed partial class CreditGrpcService(IGrainFactory grains, CreditPolicy policy, TimeProvider time, RedisChangeLog changes, ChangeViews views, ChangeNotifier notifier) : CreditService.CreditServiceBase
+public sealed partial class CreditGrpcService(IGrainFactory grains, PolicyVersions versions, TimeProvider time, RedisChangeLog changes, ChangeViews views, ChangeNotifier notifier) : CreditService.CreditServiceBase
 {
     public const int MaxBatch = 1000;
 
@@ -23,7 +24,7 @@ public sealed partial class CreditGrpcService(IGrainFactory grains, CreditPolicy
         Caller.RequireOwnOperator(context, [op]);
 
         var assessment = await grains.Operator(op).GetAssessmentAsync(asOf);
-        return new GetCreditStatusResponse { Status = ProtoMapper.ToProto(assessment, policy) };
+        return new GetCreditStatusResponse { Status = ProtoMapper.ToProto(assessment, versions.Timeline) };
     }
 
     public override async Task<BatchGetCreditStatusResponse> BatchGetCreditStatus(BatchGetCreditStatusRequest request, ServerCallContext context)
@@ -49,7 +50,7 @@ public sealed partial class CreditGrpcService(IGrainFactory grains, CreditPolicy
         Caller.RequireOwnOperator(context, ids);
         var assessments = await Task.WhenAll(ids.Select(id => grains.Operator(id).GetAssessmentAsync(asOf)));
         var response = new BatchGetCreditStatusResponse();
-        response.Statuses.AddRange(assessments.Select(a => ProtoMapper.ToProto(a, policy)));
+        response.Statuses.AddRange(assessments.Select(a => ProtoMapper.ToProto(a, versions.Timeline)));
         return response;
     }
 }

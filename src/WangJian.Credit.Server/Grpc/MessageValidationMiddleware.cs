@@ -22,6 +22,14 @@ public sealed class MessageValidationMiddleware(RequestDelegate next)
     private const int MaxMessage = 4 * 1024 * 1024;
     private static readonly Dictionary<string, MessageDescriptor> UnaryRequests = BuildMap();
 
+    /// <summary>Per request type, its <c>operator_id</c> and <c>operator_ids</c> fields (looked up once, not per call).</summary>
+    private static readonly Dictionary<MessageDescriptor, (FieldDescriptor? One, FieldDescriptor? Many)> OperatorFields =
+        UnaryRequests.Values.Distinct().ToDictionary(
+            d => d,
+            d => (
+                d.FindFieldByName("operator_id") is { FieldType: FieldType.String, IsRepeated: false } one ? one : null,
+                d.FindFieldByName("operator_ids") is { FieldType: FieldType.String, IsRepeated: true } many ? many : null));
+
     /// <summary>
     /// After authorization: answers a call whose message was found bad. (Mapped with <c>app.Use</c> right
     /// after <c>UseAuthorization</c>.)
@@ -86,13 +94,13 @@ public sealed class MessageValidationMiddleware(RequestDelegate next)
     /// <summary>The request's <c>operator_id</c> and every one of its <c>operator_ids</c>, as sent (trimmed).</summary>
     private static void NoteOperators(IMessage message, Audit.AccessFeature access)
     {
-        var descriptor = message.Descriptor;
-        if (descriptor.FindFieldByName("operator_id") is { FieldType: FieldType.String, IsRepeated: false } one)
+        var (one, many) = OperatorFields[message.Descriptor];
+        if (one is not null)
         {
             access.Concerns(((string)one.Accessor.GetValue(message)).Trim());
         }
 
-        if (descriptor.FindFieldByName("operator_ids") is { FieldType: FieldType.String, IsRepeated: true } many)
+        if (many is not null)
         {
             foreach (var id in (IEnumerable<string>)many.Accessor.GetValue(message))
             {
@@ -170,7 +178,7 @@ public sealed class MessageValidationMiddleware(RequestDelegate next)
     private static Dictionary<string, MessageDescriptor> BuildMap()
     {
         var map = new Dictionary<string, MessageDescriptor>(StringComparer.Ordinal);
-        foreach (var file in new[] { V1.RegulatorReflection.Descriptor, V1.CreditReflection.Descriptor, V1.AgencyReflection.Descriptor, V1.AuditReflection.Descriptor, V1.PlatformReflection.Descriptor })
+        foreach (var file in new[] { V1.RegulatorReflection.Descriptor, V1.CreditReflection.Descriptor, V1.AgencyReflection.Descriptor, V1.AuditReflection.Descriptor, V1.PlatformReflection.Descriptor, V1.PolicyReflection.Descriptor })
         {
             foreach (var service in file.Services)
             {

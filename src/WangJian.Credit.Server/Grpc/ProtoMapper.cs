@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Google.Protobuf.WellKnownTypes;
 using WangJian.Credit.Domain;
 using WangJian.Credit.V1;
@@ -8,6 +9,10 @@ namespace WangJian.Credit.Server.Grpc;
 /// <summary>Proto ↔ domain, both ways, as pure static functions.</summary>
 public static class ProtoMapper
 {
+    private const int StatusCacheSlots = 4096;
+
+    private static readonly MappedStatus?[] StatusCache = new MappedStatus?[StatusCacheSlots];
+
     public static Timestamp ToTimestamp(DateTimeOffset t) => Timestamp.FromDateTimeOffset(t);
 
     /// <summary>A present timestamp to an instant, or a field violation when it is outside the proto's valid range.</summary>
@@ -151,7 +156,33 @@ public static class ProtoMapper
         ApprovalId = r.Approval?.ApprovalId ?? string.Empty,
     };
 
+    /// <summary>The status under the version that scored it (its listing's repair wait, its platform measures).</summary>
+    public static CreditStatus ToProto(Assessment a, PolicyTimeline timeline) => ToProto(a, timeline.PolicyOf(a));
+
+    /// <summary>The violation with its family from the latest version that knows its offense (versions only add offenses).</summary>
+    public static Proto.Violation ToProto(Domain.Violation v, PolicyTimeline timeline) => ToProto(v, timeline.Latest.Policy);
+
+    /// <summary>
+    /// The status message of an assessment. Mapped once per assessment object: an operator's grain hands out
+    /// the same immutable <see cref="Assessment"/> until it changes, and reads of a popular operator would
+    /// otherwise build the same message (timestamps, deductions, listing) on every call. The cache is
+    /// direct-mapped by the object's identity, so it holds at most <see cref="StatusCacheSlots"/> messages;
+    /// a slot is overwritten by the next assessment that maps to it. Callers never change the message.
+    /// </summary>
     public static CreditStatus ToProto(Assessment a, CreditPolicy policy)
+    {
+        ref var slot = ref StatusCache[(RuntimeHelpers.GetHashCode(a) & int.MaxValue) % StatusCacheSlots];
+        if (Volatile.Read(ref slot) is { } hit && ReferenceEquals(hit.Assessment, a) && ReferenceEquals(hit.Policy, policy))
+        {
+            return hit.Status;
+        }
+
+        var status = Map(a, policy);
+        Volatile.Write(ref slot, new MappedStatus(a, policy, status));
+        return status;
+    }
+
+    private static CreditStatus Map(Assessment a, CreditPolicy policy)
     {
         var s = new CreditStatus
         {
@@ -213,4 +244,6 @@ public static class ProtoMapper
 
         return s;
     }
+
+    private sealed record MappedStatus(Assessment Assessment, CreditPolicy Policy, CreditStatus Status);
 }

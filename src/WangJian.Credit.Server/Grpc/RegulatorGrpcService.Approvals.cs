@@ -57,30 +57,38 @@ public sealed partial class RegulatorGrpcService
         var response = new DecideApprovalResponse { Approval = ToProto(approval) };
         if (applied?.Violation is { } v)
         {
-            response.Violation = ProtoMapper.ToProto(v, policy);
+            response.Violation = ProtoMapper.ToProto(v, versions.Timeline);
         }
 
         if (applied?.Assessment is { } assessment)
         {
-            response.Status = ProtoMapper.ToProto(assessment, policy);
+            response.Status = ProtoMapper.ToProto(assessment, versions.Timeline);
         }
 
         return response;
     }
 
-    private Approval ToProto(StoredApproval a)
+    internal Approval ToProto(StoredApproval a) => ApprovalProto(a, time.GetUtcNow());
+
+    internal static Approval ApprovalProto(StoredApproval a, DateTimeOffset now)
     {
         var p = new Approval
         {
             ApprovalId = a.ApprovalId,
-            Action = a.Action == ProposedChange.Revoke ? V1.ApprovalAction.Revoke : V1.ApprovalAction.ListingRepair,
+            Action = a.Action switch
+            {
+                ProposedChange.Revoke => V1.ApprovalAction.Revoke,
+                ProposedChange.ListingRepair => V1.ApprovalAction.ListingRepair,
+                _ => V1.ApprovalAction.PublishPolicy,
+            },
+            PolicyVersion = a.PolicyVersion ?? string.Empty,
             OperatorId = a.OperatorId,
             ViolationId = a.ViolationId ?? string.Empty,
             Reason = a.Reason,
             ProposedBy = a.ProposedBy,
             ProposeTime = ProtoMapper.ToTimestamp(a.ProposedAt),
             ExpireTime = ProtoMapper.ToTimestamp(a.ExpiresAt),
-            State = a.IsExpiredAt(time.GetUtcNow()) ? V1.ApprovalState.Expired : a.State switch
+            State = a.IsExpiredAt(now) ? V1.ApprovalState.Expired : a.State switch
             {
                 ApprovalStage.Pending => V1.ApprovalState.Pending,
                 ApprovalStage.Applying => V1.ApprovalState.Applying,

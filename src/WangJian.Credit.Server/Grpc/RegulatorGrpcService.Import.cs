@@ -161,7 +161,7 @@ public sealed partial class RegulatorGrpcService
 
         var errors = new List<Domain.FieldViolation>();
         var draft = ProtoMapper.ToDraft(row.Violation, errors);
-        var (valid, validationErrors) = draft.Validate(policy, time.GetUtcNow());
+        var (valid, validationErrors) = draft.Validate(versions.At(time.GetUtcNow()), time.GetUtcNow());
         errors.AddRange(validationErrors);
         if (errors.Count > 0 || valid is null)
         {

@@ -2,6 +2,7 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
+using WangJian.Credit.Grains;
 using WangJian.Credit.Rules;
 using WangJian.Credit.Server.Auth;
 using WangJian.Credit.Server.Storage;
@@ -17,7 +18,7 @@ namespace WangJian.Credit.Server.Grpc;
 /// (<see cref="Approvals.FourEyes"/>, called through <see cref="ViolationCommands"/>).
 /// </remarks>
 [Authorize(Roles = Roles.RegulatorService)]
-public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPolicy policy, TimeProvider time, ViolationCommands commands) : RegulatorService.RegulatorServiceBase
+public sealed partial class RegulatorGrpcService(IGrainFactory grains, PolicyVersions versions, TimeProvider time, ViolationCommands commands) : RegulatorService.RegulatorServiceBase
 {
     private const int MaxReasonLength = 2000;
     private const int DefaultPageSize = 100;
@@ -32,9 +33,9 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
         var outcome = await commands.RecordAsync(draft, context.GetHttpContext().User, errors);
         return new RecordViolationResponse
         {
-            Violation = ProtoMapper.ToProto(outcome.Violation!, policy),
+            Violation = ProtoMapper.ToProto(outcome.Violation!, versions.Timeline),
             Created = outcome.Created,
-            Status = ProtoMapper.ToProto(outcome.Assessment!, policy),
+            Status = ProtoMapper.ToProto(outcome.Assessment!, versions.Timeline),
         };
     }
 
@@ -51,8 +52,8 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
         var result = await commands.RevokeAsync(op, request.ViolationId.Trim(), request.Reason.Trim(), context.GetHttpContext().User);
         var response = new RevokeViolationResponse
         {
-            Violation = ProtoMapper.ToProto(result.Violation!, policy),
-            Status = ProtoMapper.ToProto(result.Assessment, policy),
+            Violation = ProtoMapper.ToProto(result.Violation!, versions.Timeline),
+            Status = ProtoMapper.ToProto(result.Assessment, versions.Timeline),
         };
         if (result.Approval is { } approval)
         {
@@ -89,14 +90,14 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
         var result = request.TargetCase == DecideRepairRequest.TargetOneofCase.ViolationId
             ? await commands.RepairViolationAsync(op, request.ViolationId.Trim(), effective, reason, user)
             : await commands.RepairListingAsync(op, effective, reason, user);
-        var response = new DecideRepairResponse { Status = ProtoMapper.ToProto(result.Assessment, policy) };
+        var response = new DecideRepairResponse { Status = ProtoMapper.ToProto(result.Assessment, versions.Timeline) };
         if (result.Approval is { } approval)
         {
             response.Approval = ToProto(approval);
         }
         else if (result.Violation is { } v)
         {
-            response.Violation = ProtoMapper.ToProto(v, policy);
+            response.Violation = ProtoMapper.ToProto(v, versions.Timeline);
         }
 
         return response;
@@ -116,7 +117,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, CreditPol
         var history = await grains.Operator(op).GetHistoryAsync();
         var page = history.Violations.Skip(offset).Take(size).ToArray();
         var response = new ListViolationsResponse { TotalSize = history.Violations.Count };
-        response.Violations.AddRange(page.Select(v => ProtoMapper.ToProto(v, policy)));
+        response.Violations.AddRange(page.Select(v => ProtoMapper.ToProto(v, versions.Timeline)));
         response.ListingRepairs.AddRange(history.ListingRepairs.Select(ProtoMapper.ToProto));
         if (offset + page.Length < history.Violations.Count)
         {

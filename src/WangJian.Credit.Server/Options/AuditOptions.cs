@@ -21,7 +21,7 @@ public sealed class ApprovalsOptions
     /// The actions that need a second person: <c>REVOKE</c>, <c>LISTING_REPAIR</c> (both by default);
     /// <c>NONE</c> or empty for one-step changes.
     /// </summary>
-    public string SecondPersonFor { get; set; } = "REVOKE,LISTING_REPAIR";
+    public string SecondPersonFor { get; set; } = "REVOKE,LISTING_REPAIR,PUBLISH_POLICY";
 
     /// <summary>A pending approval not decided within this time expires (default 7 days).</summary>
     public TimeSpan ExpireAfter { get; set; } = TimeSpan.FromDays(7);

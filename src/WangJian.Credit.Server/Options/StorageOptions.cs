@@ -57,8 +57,17 @@ public sealed class PolicyOptions
 {
     public const string Section = "Policy";
 
-    /// <summary>Path of the policy JSON; default the shipped <c>policy/policy.json</c>.</summary>
+    /// <summary>
+    /// Path of the policy JSON; default the shipped <c>policy/policy.json</c>. It is the initial version
+    /// of a fresh store; later versions are published (PolicyService) and live in the store.
+    /// </summary>
     public string? Path { get; set; }
+
+    /// <summary>How many operators a rollout re-assesses at once (1–1,024): bounds its share of the silo.</summary>
+    public int RolloutConcurrency { get; set; } = 8;
+
+    /// <summary>At most this many operators re-assessed per second by a rollout; 0: no limit.</summary>
+    public double RolloutRatePerSecond { get; set; }
 }
 
 /// <summary>Metrics, traces and the Orleans dashboard. Section <c>Observability</c>.</summary>

@@ -10,6 +10,9 @@ public enum ProposedChange
 {
     Revoke = 1,
     ListingRepair = 2,
+
+    /// <summary>PolicyService.PublishPolicy: decided by a second admin, not a regulator.</summary>
+    PublishPolicy = 3,
 }
 
 /// <summary>
@@ -42,12 +45,14 @@ public sealed record StoredApproval(
     string? DecidedBy = null,
     DateTimeOffset? DecidedAt = null,
     string? DecisionReason = null,
-    string? Failure = null)
+    string? Failure = null,
+    string? PolicyVersion = null,
+    string? PolicyDocument = null)
 {
     public bool IsExpiredAt(DateTimeOffset now) => State == ApprovalStage.Pending && now >= ExpiresAt;
 
     /// <summary>The target, for "the same action proposed twice": the violation, or the operator's listing.</summary>
-    public string Target => ViolationId ?? "listing";
+    public string Target => ViolationId ?? PolicyVersion ?? "listing";
 }
 
 /// <summary>

@@ -40,8 +40,14 @@ public sealed class CheckLog : IDisposable
     /// <summary>Most checks in one MULTI: bounds the transaction while keeping batches useful at high load.</summary>
     public const int MaxBatch = 256;
 
-    private const string Prefix = "wj:check:";
-    private const string AllIndex = "wj:checks";
+    /// <summary>A check's record is under this prefix and its id (what the policy simulation replays).</summary>
+    public const string RecordPrefix = "wj:check:";
+
+    /// <summary>Every check by time (score: checked_at in ms).</summary>
+    public const string AllIndexKey = "wj:checks";
+
+    private const string Prefix = RecordPrefix;
+    private const string AllIndex = AllIndexKey;
 
     private readonly IConnectionMultiplexer redis;
     private readonly Channel<Pending> queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });

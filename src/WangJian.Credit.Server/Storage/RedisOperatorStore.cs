@@ -14,7 +14,8 @@ namespace WangJian.Credit.Server.Storage;
 /// (hash: entry position 1, 2, … → <see cref="HistoryEntry"/> JSON, append-only) and <c>wj:op:{USCC}:cases</c>
 /// (hash: case position 1, 2, … → <see cref="PunishmentCase"/> JSON). A write is one Lua script: it checks the
 /// revision, appends the new entries, sets the changed cases and the head — all or nothing, and as small as
-/// the change.
+/// the change. The first write of an operator also adds it to the index of operators with a record
+/// (<see cref="OperatorIndex"/>), in the same script.
 /// </summary>
 public sealed class RedisOperatorStore(IConnectionMultiplexer redis) : IOperatorStore
 {
@@ -35,6 +36,9 @@ public sealed class RedisOperatorStore(IConnectionMultiplexer redis) : IOperator
           redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
         end
         redis.call('HSET', KEYS[1], 'rev', ARGV[2], 'head', ARGV[3])
+        if (rev or '0') == '0' then
+          redis.call('ZADD', KEYS[4], 0, string.sub(KEYS[1], 8, -2))
+        end
         return 1
         """;
 
@@ -85,7 +89,7 @@ public sealed class RedisOperatorStore(IConnectionMultiplexer redis) : IOperator
             args.Add(Json(c));
         }
 
-        var result = (long)(await redis.GetDatabase().ScriptEvaluateAsync(WriteScript, [k.Head, k.History, k.Cases], [.. args]))!;
+        var result = (long)(await redis.GetDatabase().ScriptEvaluateAsync(WriteScript, [k.Head, k.History, k.Cases, OperatorIndex.Key], [.. args]))!;
         if (result != 1)
         {
             throw new InconsistentStateException(result == 0
@@ -93,6 +97,31 @@ public sealed class RedisOperatorStore(IConnectionMultiplexer redis) : IOperator
                 : $"operator {operatorId}: history entry {write.FirstEntry + 1} already exists; the history is append-only");
         }
     }
+
+    /// <summary>
+    /// The heads and histories of many operators in one pipelined batch (no transaction, no cases): what a
+    /// dry run over every operator needs, raw, so the caller parses on every core. A null head: no record.
+    /// </summary>
+    public async Task<(RedisValue Head, HashEntry[] History)[]> LoadRawAsync(IReadOnlyList<string> operatorIds)
+    {
+        var batch = redis.GetDatabase().CreateBatch();
+        var heads = new Task<RedisValue>[operatorIds.Count];
+        var histories = new Task<HashEntry[]>[operatorIds.Count];
+        for (var i = 0; i < operatorIds.Count; i++)
+        {
+            var k = Keys(operatorIds[i]);
+            heads[i] = batch.HashGetAsync(k.Head, "head");
+            histories[i] = batch.HashGetAllAsync(k.History);
+        }
+
+        batch.Execute();
+        await Task.WhenAll(Task.WhenAll(heads), Task.WhenAll(histories));
+        return heads.Select((h, i) => (h.Result, histories[i].Result)).ToArray();
+    }
+
+    /// <summary>Parses what <see cref="LoadRawAsync"/> read: the head and the history entries in order.</summary>
+    public static (OperatorState Head, IReadOnlyList<HistoryEntry> History) Parse(RedisValue head, HashEntry[] history) =>
+        (Read<OperatorState>(head), InOrder(history).Select(Read<HistoryEntry>).ToArray());
 
     internal static string Json<T>(T value) => JsonSerializer.Serialize(value, DomainSerialization.Options);
 

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
+using WangJian.Credit.Grains;
 using WangJian.Credit.Server.Grpc;
 using WangJian.Credit.Server.Storage;
 
@@ -13,12 +14,26 @@ public sealed record AnsweredCheck(CheckAnswer Answer, StoredCheck Record, Asses
 /// A pre-approval check by the agency the user is bound to, for AgencyGrpcService.CheckOperator and the
 /// console's check form alike: the answer is stored, and on disk (the pipeline's commit barrier) before it is given.
 /// </summary>
-public sealed class AgencyChecks(IGrainFactory grains, CreditPolicy policy, TimeProvider time, CheckLog checks)
+public sealed class AgencyChecks(IGrainFactory grains, PolicyVersions versions, TimeProvider time, CheckLog checks)
 {
-    private readonly IReadOnlySet<string> matters = PreApprovalCheck.KnownMatters(policy);
+    // Matters only grow across versions (PolicyCatalog.Validate); computed once per timeline.
+    private (PolicyTimeline Timeline, IReadOnlySet<string> Matters) known;
 
     /// <summary>The matters a check may name, in order.</summary>
-    public IReadOnlyList<string> Matters => matters.Order(StringComparer.Ordinal).ToArray();
+    public IReadOnlyList<string> Matters => KnownMatters().Order(StringComparer.Ordinal).ToArray();
+
+    private IReadOnlySet<string> KnownMatters()
+    {
+        var timeline = versions.Timeline;
+        var k = known;
+        if (!ReferenceEquals(k.Timeline, timeline))
+        {
+            k = (timeline, timeline.Versions.SelectMany(v => PreApprovalCheck.KnownMatters(v.Policy)).ToHashSet(StringComparer.Ordinal));
+            known = k;
+        }
+
+        return k.Matters;
+    }
 
     /// <summary>The field violations of a matter (empty when it is known).</summary>
     public void ValidateMatter(string matter, List<FieldViolation> errors)
@@ -27,7 +42,7 @@ public sealed class AgencyChecks(IGrainFactory grains, CreditPolicy policy, Time
         {
             errors.Add(new("matter", "matter is required, e.g. GOV_PROCUREMENT"));
         }
-        else if (!matters.Contains(matter))
+        else if (!KnownMatters().Contains(matter))
         {
             // An unknown matter is far more likely a typo than a matter no measure covers; saying so
             // beats an ALLOW the agency might act on.
@@ -40,7 +55,7 @@ public sealed class AgencyChecks(IGrainFactory grains, CreditPolicy policy, Time
     {
         var agency = Caller.Agency(user);
         var (assessment, version) = await grains.Operator(op).GetStatusAsync();
-        var answer = PreApprovalCheck.Decide(assessment, policy, agency, matter);
+        var answer = PreApprovalCheck.Decide(assessment, versions.Timeline.PolicyOf(assessment), agency, matter);
         var now = time.GetUtcNow();
         var record = new StoredCheck(
             CheckLog.NewId(now),

@@ -37,7 +37,7 @@ public sealed record OperatorFile(
 /// Reads an operator's credit file for the console. The chart's series are computed here from the one
 /// history read (the scorer is a pure function of history, policy and instant), not by one grain call per point.
 /// </summary>
-public sealed class OperatorFiles(IGrainFactory grains, CreditPolicy policy, ICreditScorer scorer, TimeProvider time, CheckLog checks)
+public sealed class OperatorFiles(IGrainFactory grains, PolicyVersions versions, ICreditScorer scorer, TimeProvider time, CheckLog checks)
 {
     /// <summary>How far back the chart reaches, and how far forward the path to repair.</summary>
     public static readonly TimeSpan Span = TimeSpan.FromDays(5 * 365 + 1);
@@ -56,7 +56,7 @@ public sealed class OperatorFiles(IGrainFactory grains, CreditPolicy policy, ICr
         var history = await historyTask;
         var now = time.GetUtcNow();
         var index = HistoryIndex.From(history);
-        var assessment = index.Assess(scorer, policy, now);
+        var assessment = index.Assess(scorer, versions.Timeline, now);
         var series = Series(history, index, now);
         var cases = await casesTask;
         var states = await NoticeStatesAsync(cases);
@@ -119,7 +119,7 @@ public sealed class OperatorFiles(IGrainFactory grains, CreditPolicy policy, ICr
             listed.Add((open, now + Span));
         }
 
-        return new ScoreSeries(past, forward, listed, policy.Grades);
+        return new ScoreSeries(past, forward, listed, versions.At(now).Grades);
     }
 
     /// <summary>
@@ -128,11 +128,13 @@ public sealed class OperatorFiles(IGrainFactory grains, CreditPolicy policy, ICr
     /// </summary>
     private List<ScorePoint> Walk(HistoryIndex history, DateTimeOffset from, DateTimeOffset to, bool withEnd)
     {
+        // One timeline for the whole walk: a version published meanwhile applies to the next page view.
+        var timeline = versions.Timeline;
         var points = new List<ScorePoint>();
         var t = from;
         while (points.Count < MaxPoints)
         {
-            var a = history.Assess(scorer, policy, t);
+            var a = history.Assess(scorer, timeline, t);
             points.Add(new ScorePoint(t, a.Score, a.Grade, a.Blacklisted));
             if (a.NextChangeAt is not { } next || next <= t || next >= to)
             {
@@ -144,7 +146,7 @@ public sealed class OperatorFiles(IGrainFactory grains, CreditPolicy policy, ICr
 
         if (withEnd && points[^1].At < to)
         {
-            var a = history.Assess(scorer, policy, to);
+            var a = history.Assess(scorer, timeline, to);
             points.Add(new ScorePoint(to, a.Score, a.Grade, a.Blacklisted));
         }
 

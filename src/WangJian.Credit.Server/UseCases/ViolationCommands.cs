@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
+using WangJian.Credit.Grains;
 using WangJian.Credit.Rules;
 using WangJian.Credit.Server.Approvals;
 using WangJian.Credit.Server.Auth;
@@ -20,10 +21,17 @@ public sealed record ChangeResult(Violation? Violation, Assessment Assessment, S
 /// Refusals are RpcExceptions (GrpcErrors) and CommandFailedExceptions (a grain's refusal), mapped to a
 /// status in one place (ErrorInterceptor, ConsoleErrors).
 /// </summary>
-public sealed class ViolationCommands(IGrainFactory grains, CreditPolicy policy, TimeProvider time, FourEyes fourEyes)
+public sealed class ViolationCommands(IGrainFactory grains, PolicyVersions versions, TimeProvider time, FourEyes fourEyes)
 {
     /// <summary>The same validation as RecordViolation's, for a form to show inline before anything is sent.</summary>
-    public (ViolationDraft? Valid, IReadOnlyList<FieldViolation> Errors) Validate(ViolationDraft draft) => draft.Validate(policy, time.GetUtcNow());
+    public (ViolationDraft? Valid, IReadOnlyList<FieldViolation> Errors) Validate(ViolationDraft draft)
+    {
+        var now = time.GetUtcNow();
+        return draft.Validate(versions.At(now), now);
+    }
+
+    /// <summary>The policy in force now (the record form's offense list).</summary>
+    public CreditPolicy PolicyNow => versions.At(time.GetUtcNow());
 
     /// <summary>INVALID_ARGUMENT with field violations, PERMISSION_DENIED outside the scope, ALREADY_EXISTS for a different decision under the same number.</summary>
     public async Task<RecordOutcome> RecordAsync(ViolationDraft draft, ClaimsPrincipal user, IReadOnlyList<FieldViolation>? earlierErrors = null)
@@ -83,7 +91,7 @@ public sealed class ViolationCommands(IGrainFactory grains, CreditPolicy policy,
         if (fourEyes.Requires(ProposedChange.ListingRepair))
         {
             // Refused now rather than at approval when it could not be applied anyway.
-            var check = RepairEligibility.CheckListingRepair(policy, assessment);
+            var check = RepairEligibility.CheckListingRepair(versions.Timeline.PolicyOf(assessment), assessment);
             if (!check.Allowed)
             {
                 throw GrpcErrors.FailedPrecondition(check.Reason, check.Block == RepairBlock.TooEarly ? check.EarliestAt : null);

@@ -2,15 +2,16 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using WangJian.Credit.Domain;
+using WangJian.Credit.Grains;
 using WangJian.Credit.Server.UseCases;
 
 namespace WangJian.Credit.Server.Web.Pages;
 
 /// <summary>The public search (信用公示): anyone, without signing in, looks an operator up by USCC.</summary>
 [AllowAnonymous]
-public sealed class PublicSearchModel(Publicity publicity, CreditPolicy policy) : PageModel
+public sealed class PublicSearchModel(Publicity publicity, PolicyVersions versions, TimeProvider time) : PageModel
 {
-    public CreditPolicy Policy => policy;
+    public CreditPolicy Policy => versions.At(time.GetUtcNow());
 
     [BindProperty(SupportsGet = true)]
     public string? Q { get; set; }

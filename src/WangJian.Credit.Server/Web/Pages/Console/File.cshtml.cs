@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Localization;
 using WangJian.Credit.Domain;
+using WangJian.Credit.Grains;
 using WangJian.Credit.Server.UseCases;
 using WangJian.Credit.Server.Audit;
 using WangJian.Credit.Server.Auth;
@@ -17,7 +18,7 @@ namespace WangJian.Credit.Server.Web.Pages.Console;
 /// </summary>
 [ConsoleAuthorize(Roles.CreditService)]
 [ConsoleWrites]
-public sealed class FileModel(OperatorFiles files, ViolationCommands commands, AccessLog accessLog, TimeProvider time, CreditPolicy policy, IStringLocalizer<SharedResource> l) : PageModel
+public sealed class FileModel(OperatorFiles files, ViolationCommands commands, AccessLog accessLog, TimeProvider time, PolicyVersions versions, IStringLocalizer<SharedResource> l) : PageModel
 {
     [BindProperty(SupportsGet = true)]
     public string? Id { get; set; }
@@ -30,7 +31,7 @@ public sealed class FileModel(OperatorFiles files, ViolationCommands commands, A
 
     public OperatorFile? Credit { get; private set; }
 
-    public CreditPolicy Policy => policy;
+    public CreditPolicy Policy => versions.At(time.GetUtcNow());
 
     public bool IsRegulator => User.IsInRole(Roles.Regulator);
 
@@ -49,7 +50,7 @@ public sealed class FileModel(OperatorFiles files, ViolationCommands commands, A
         }
 
         Id = code.Value;
-        var started = time.GetTimestamp();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             Credit = await files.GetAsync(Id, User, withChecks: SeesHistory);
@@ -61,7 +62,7 @@ public sealed class FileModel(OperatorFiles files, ViolationCommands commands, A
 
         ChartJson = Chart(Credit);
         Remember(Id);
-        Log("console/File", Id, "OK", started);
+        Log("console/File", Id, global::Grpc.Core.StatusCode.OK, started);
         return Page();
     }
 
@@ -88,7 +89,7 @@ public sealed class FileModel(OperatorFiles files, ViolationCommands commands, A
         }
 
         Id = code.Value;
-        var started = time.GetTimestamp();
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var reason = Request.Form["reason"].ToString().Trim();
         if (reason.Length == 0)
         {
@@ -99,12 +100,12 @@ public sealed class FileModel(OperatorFiles files, ViolationCommands commands, A
             try
             {
                 var result = await act(User);
-                Log(what, Id, "OK", started);
+                Log(what, Id, global::Grpc.Core.StatusCode.OK, started);
                 return LocalRedirect($"/console/file?id={Id}&done={(result.Approval is { } a ? "proposed:" + a.ApprovalId : "applied")}");
             }
             catch (Exception e) when (ConsoleErrors.AsRefusal(e) is { } refusal)
             {
-                Log(what, Id, Grpc.GrpcErrors.CodeName(refusal.StatusCode), started);
+                Log(what, Id, refusal.StatusCode, started);
                 Error = refusal.Status.Detail;
             }
         }
@@ -116,21 +117,8 @@ public sealed class FileModel(OperatorFiles files, ViolationCommands commands, A
     }
 
     /// <summary>Console reads and writes are in the access log like API calls, so auditors see who looked at which file.</summary>
-    private void Log(string what, string op, string status, long started)
-    {
-        var remote = HttpContext.Connection.RemoteIpAddress;
-        accessLog.Append(new AccessEntry(
-            HttpContext.TraceIdentifier,
-            time.GetUtcNow(),
-            User.Identity?.Name,
-            Principals.Role(User),
-            what,
-            [op],
-            false,
-            status,
-            remote is null ? null : $"{remote}:{HttpContext.Connection.RemotePort}",
-            (long)time.GetElapsedTime(started).TotalMilliseconds));
-    }
+    private void Log(string what, string op, global::Grpc.Core.StatusCode status, long started) =>
+        accessLog.Append(AccessFeature.ForConsole(what, op, status, HttpContext, time, started));
 
     private void Remember(string id)
     {

@@ -13,9 +13,9 @@ namespace WangJian.Credit.Server.Web.Pages.Console;
 /// </summary>
 [ConsoleAuthorize(Roles.RegulatorWrites)]
 [ConsoleWrites]
-public sealed class RecordModel(ViolationCommands commands, CreditPolicy policy) : PageModel
+public sealed class RecordModel(ViolationCommands commands) : PageModel
 {
-    public CreditPolicy Policy => policy;
+    public CreditPolicy Policy => commands.PolicyNow;
 
     [BindProperty(SupportsGet = true)]
     public string? Id { get; set; }
