@@ -4,9 +4,11 @@
 #   2. dotnet test WangJian.Credit.sln (unit, rules, grain, gRPC API and crash tests),
 #   3. redocly lint of the OpenAPI document the built server generates (/openapi/v1.json),
 #   4. the independent end-to-end clients (@grpc/grpc-js, and fetch for REST/JSON) against the built server.
-# It installs what those need (Node.js, redis-server and the CJK font fonts-wqy-zenhei from Debian if absent — the store-outage
-# and cluster tests start their own redis-server processes on free ports — and the npm packages
-# from the lockfile) and ends with one line: "N passed, N failed".
+# It installs what those need (Node.js and redis-server from Debian if absent — the store-outage
+# and cluster tests start their own redis-server processes on free ports —, the TrueType CJK font
+# fonts-wqy-zenhei for the Chinese PDF credit reports, chromium and the Noto CJK fonts from Debian for the
+# console's browser tests (Playwright drives /usr/bin/chromium; its own browser download is not used), and
+# the npm packages from the lockfile) and ends with one line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,8 +38,16 @@ need_cjk_font() {
   fi
 }
 
+need_chromium() {
+  if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi 'Noto Sans CJK'; then
+    echo "== installing chromium and fonts-noto-cjk (Debian)"
+    apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+  fi
+}
+
 need_redis
 need_cjk_font
+need_chromium
 echo "== npm ci (tests/e2e-node: @bufbuild/buf, @grpc/grpc-js, @grpc/proto-loader, @redocly/cli, standardwebhooks)"
 need_node
 (cd tests/e2e-node && npm ci --no-audit --no-fund --loglevel=error) || { echo "npm ci failed"; exit 1; }

@@ -16,6 +16,7 @@ using WangJian.Credit.Domain;
 using WangJian.Credit.Grains;
 using WangJian.Credit.Rules;
 using WangJian.Credit.Server.Applications;
+using WangJian.Credit.Server.UseCases;
 using WangJian.Credit.Server.Approvals;
 using WangJian.Credit.Server.Audit;
 using WangJian.Credit.Server.Auth;
@@ -27,6 +28,7 @@ using WangJian.Credit.Server.Publicity;
 using WangJian.Credit.Server.Reports;
 using WangJian.Credit.Server.Startup;
 using WangJian.Credit.Server.Storage;
+using WangJian.Credit.Server.Web;
 using WangJian.Credit.Server.Webhooks;
 
 namespace WangJian.Credit.Server;
@@ -336,6 +338,11 @@ public static class ServerHost
         }
 
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, GrpcAuthorizationResultHandler>();
+        services.AddSingleton<ViolationCommands>();
+        services.AddSingleton<AgencyChecks>();
+        services.AddSingleton<OperatorFiles>();
+        services.AddSingleton<ApprovalInbox>();
+        var console = ConsoleWeb.Add(builder, auth);
         var grpc = services.AddGrpc(o =>
         {
             o.Interceptors.Add<ErrorInterceptor>();
@@ -362,6 +369,7 @@ public static class ServerHost
         }
 
         app.UseMiddleware<MessageValidationMiddleware>();
+        ConsoleWeb.UseConsole(app, console);
         app.UseMiddleware<BearerTokenMiddleware>();
         app.UseAuthorization();
         app.UseRateLimiter();
@@ -376,6 +384,7 @@ public static class ServerHost
         app.MapGrpcService<PublicGrpcService>();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();
+        ConsoleWeb.MapConsole(app, console);
         Observability.Map(app, observability);
 
         if (auth.Principals.Count > 0)

@@ -102,6 +102,19 @@ public sealed class AccessFeature
         }
     }
 
+    /// <summary>
+    /// A console page's read or write of an operator's file (<paramref name="what"/> like <c>console/File</c>),
+    /// logged like an API call, so auditors see who looked at which file from the browser too.
+    /// </summary>
+    public static AccessFeature ForConsole(string what, string operatorId, global::Grpc.Core.StatusCode status, HttpContext context, TimeProvider time, long started)
+    {
+        var call = new AccessFeature(RequestIds.Next(time), "/" + what, started);
+        call.Concerns(operatorId);
+        call.End(context, time);
+        call.StatusCode = (int)status;
+        return call;
+    }
+
     /// <summary>Captures how the call ended: references and numbers only, read while the context is still live.</summary>
     internal void End(HttpContext context, TimeProvider time)
     {

@@ -13,11 +13,19 @@ namespace WangJian.Credit.Server.Auth;
 /// </summary>
 public sealed class GrpcAuthorizationResultHandler : IAuthorizationMiddlewareResultHandler
 {
+    /// <summary>Console pages challenge and forbid the web way: to the sign-in page, or the 'denied' page.</summary>
+    private readonly AuthorizationMiddlewareResultHandler web = new();
+
     public Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
     {
         if (authorizeResult.Succeeded)
         {
             return next(context);
+        }
+
+        if (Web.ConsoleWeb.IsConsolePath(context.Request.Path))
+        {
+            return web.HandleAsync(next, context, policy, authorizeResult);
         }
 
         return authorizeResult.Challenged

@@ -94,7 +94,8 @@ public static class JwtAuthentication
         return Map(result.Principal);
     }
 
-    private static (ClaimsPrincipal? User, string? Failure) Map(ClaimsPrincipal token)
+    /// <summary>The principal of a validated token's claims (also an OpenID Connect id token at console sign-in), or why it is refused.</summary>
+    public static (ClaimsPrincipal? User, string? Failure) Map(ClaimsPrincipal token)
     {
         var name = token.FindFirstValue("name") ?? token.FindFirstValue("sub");
         var role = token.FindFirstValue("role");

@@ -44,6 +44,21 @@ public sealed class PrincipalRegistry
         return token.Length > 0 && snapshot.IndexOf(token) is var i and >= 0 ? snapshot.Claims[i] : null;
     }
 
+    /// <summary>
+    /// The principal whose token has this SHA-256 (lower-case hex), or null: how a console session signed in
+    /// with a token is checked again on each request, so a token removed from the principals ends it too.
+    /// </summary>
+    public ClaimsPrincipal? AuthenticateHash(string tokenSha256)
+    {
+        var snapshot = current;
+        if (tokenSha256.Length != 64 || !tokenSha256.All(Uri.IsHexDigit))
+        {
+            return null;
+        }
+
+        return snapshot.IndexOfHash(Convert.FromHexString(tokenSha256)) is var i and >= 0 ? snapshot.Claims[i] : null;
+    }
+
     /// <summary>Replaces every principal at once; calls already authenticated keep the principal they had.</summary>
     public void Replace(IEnumerable<KnownPrincipal> principals) => current = new Snapshot(principals.ToArray());
 
@@ -163,6 +178,11 @@ public sealed class PrincipalRegistry
             var utf8 = new byte[Encoding.UTF8.GetByteCount(token)];
             Encoding.UTF8.GetBytes(token, utf8);
             SHA256.HashData(utf8, hash);
+            return IndexOfHash(hash);
+        }
+
+        public int IndexOfHash(ReadOnlySpan<byte> hash)
+        {
             var found = -1;
             for (var i = 0; i < Principals.Length; i++)
             {

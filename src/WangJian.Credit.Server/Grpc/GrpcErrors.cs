@@ -26,6 +26,12 @@ public static class GrpcErrors
         return Build(global::Grpc.Core.StatusCode.InvalidArgument, message, Any.Pack(badRequest));
     }
 
+    /// <summary>The field violations an INVALID_ARGUMENT carries (a form shows each beside its field).</summary>
+    public static IReadOnlyList<(string Field, string Description)> FieldViolationsOf(RpcException e) =>
+        e.GetRpcStatus()?.GetDetail<BadRequest>() is { } bad
+            ? bad.FieldViolations.Select(v => (v.Field, v.Description)).ToArray()
+            : [(string.Empty, e.Status.Detail)];
+
     public static RpcException InvalidArgument(string field, string description) => InvalidArgument([new FieldViolation(field, description)]);
 
     public static RpcException FromCommand(CommandError error) => error.Kind switch

@@ -4,6 +4,7 @@ using WangJian.Credit.Abstractions;
 using WangJian.Credit.Server.Audit;
 using WangJian.Credit.Server.Auth;
 using WangJian.Credit.Server.Storage;
+using WangJian.Credit.Server.UseCases;
 using WangJian.Credit.V1;
 
 namespace WangJian.Credit.Server.Grpc;
@@ -23,16 +24,8 @@ public sealed partial class RegulatorGrpcService
         var after = PageTokens.DecodePosition(request.PageToken, ApprovalTokenKind, errors);
         RequestFields.ThrowIfAny(errors);
 
-        var admin = context.GetHttpContext().User.IsInRole(Roles.Admin);
-        var scope = Caller.Scope(context);
-        var now = time.GetUtcNow();
-        var store = context.GetHttpContext().RequestServices.GetRequiredService<ApprovalStore>();
-        var (approvals, next) = await store.QueryAsync(
-            a => (op is null || a.OperatorId == op)
-                && (a.State == ApprovalStage.Pending && !a.IsExpiredAt(now)) != request.Decided
-                && (admin || scope.CoversAll(a.AuthorityCodes)),
-            after,
-            size);
+        var inbox = context.GetHttpContext().RequestServices.GetRequiredService<ApprovalInbox>();
+        var (approvals, next) = await inbox.ListAsync(context.GetHttpContext().User, op, request.Decided, after, size);
         var response = new ListApprovalsResponse();
         response.Approvals.AddRange(approvals.Select(a => ToProto(a)));
         if (next is { } position)
@@ -58,8 +51,9 @@ public sealed partial class RegulatorGrpcService
 
         RequestFields.ThrowIfAny(errors);
         var access = AccessFeature.Of(context);
-        var (approval, applied) = await fourEyes.DecideAsync(
-            request.ApprovalId.Trim(), request.Decision == ApprovalDecision.Approve, request.Reason.Trim(), Caller.Decider(context), a => access?.Concerns(a.OperatorId));
+        var inbox = context.GetHttpContext().RequestServices.GetRequiredService<ApprovalInbox>();
+        var (approval, applied) = await inbox.DecideAsync(
+            context.GetHttpContext().User, request.ApprovalId.Trim(), request.Decision == ApprovalDecision.Approve, request.Reason.Trim(), a => access?.Concerns(a.OperatorId));
         var response = new DecideApprovalResponse { Approval = ToProto(approval) };
         if (applied?.Violation is { } v)
         {

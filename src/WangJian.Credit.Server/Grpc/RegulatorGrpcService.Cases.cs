@@ -2,6 +2,7 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
+using WangJian.Credit.Server.UseCases;
 using WangJian.Credit.Server.Auth;
 using WangJian.Credit.V1;
 
@@ -21,7 +22,7 @@ public sealed partial class RegulatorGrpcService
         RequestFields.ThrowIfAny(errors);
 
         var grain = grains.Operator(op);
-        await ListingInScopeAsync(grain, null, "opening the punishment case of " + op, context);
+        await ViolationCommands.ListingInScopeAsync(grain, null, "opening the punishment case of " + op, context.GetHttpContext().User);
         var outcome = await grain.OpenPunishmentCaseAsync(Caller.Name(context), request.Reason.Trim());
         outcome.OrThrow();
 

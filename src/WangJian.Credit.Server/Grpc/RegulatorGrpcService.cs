@@ -4,9 +4,9 @@ using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
 using WangJian.Credit.Grains;
 using WangJian.Credit.Rules;
-using WangJian.Credit.Server.Approvals;
 using WangJian.Credit.Server.Auth;
 using WangJian.Credit.Server.Storage;
+using WangJian.Credit.Server.UseCases;
 using WangJian.Credit.V1;
 
 namespace WangJian.Credit.Server.Grpc;
@@ -15,10 +15,10 @@ namespace WangJian.Credit.Server.Grpc;
 /// <remarks>
 /// Methods that write are marked <see cref="WritesAttribute"/>: the request pipeline answers them after the
 /// commit barrier (<see cref="CommitBarrierInterceptor"/>). A revocation or listing repair that needs a second person is proposed instead of applied
-/// (<see cref="FourEyes"/>).
+/// (<see cref="Approvals.FourEyes"/>, called through <see cref="ViolationCommands"/>).
 /// </remarks>
 [Authorize(Roles = Roles.RegulatorService)]
-public sealed partial class RegulatorGrpcService(IGrainFactory grains, PolicyVersions versions, TimeProvider time, FourEyes fourEyes) : RegulatorService.RegulatorServiceBase
+public sealed partial class RegulatorGrpcService(IGrainFactory grains, PolicyVersions versions, TimeProvider time, ViolationCommands commands) : RegulatorService.RegulatorServiceBase
 {
     private const int MaxReasonLength = 2000;
     private const int DefaultPageSize = 100;
@@ -30,17 +30,7 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, PolicyVer
     {
         var errors = new List<Domain.FieldViolation>();
         var draft = ProtoMapper.ToDraft(request, errors);
-        var (valid, validationErrors) = draft.Validate(versions.At(time.GetUtcNow()), time.GetUtcNow());
-        errors.AddRange(validationErrors);
-        if (errors.Count > 0 || valid is null)
-        {
-            throw GrpcErrors.InvalidArgument(errors);
-        }
-
-        Caller.RequireScope(context, [valid.AuthorityCode], $"recording decision {valid.DecisionNumber}");
-        var outcome = await grains.Operator(valid.OperatorId).RecordViolationAsync(valid, Caller.Name(context));
-        outcome.OrThrow();
-
+        var outcome = await commands.RecordAsync(draft, context.GetHttpContext().User, errors);
         return new RecordViolationResponse
         {
             Violation = ProtoMapper.ToProto(outcome.Violation!, versions.Timeline),
@@ -59,33 +49,18 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, PolicyVer
         RequestFields.Required(request.Reason, "reason", MaxReasonLength, errors);
         RequestFields.ThrowIfAny(errors);
 
-        var grain = grains.Operator(op);
-        var violationId = request.ViolationId.Trim();
-        var violation = await FindInScopeAsync(grain, op, violationId, "revoking", context);
-        if (fourEyes.Requires(ProposedChange.Revoke))
+        var result = await commands.RevokeAsync(op, request.ViolationId.Trim(), request.Reason.Trim(), context.GetHttpContext().User);
+        var response = new RevokeViolationResponse
         {
-            if (violation.Status != Domain.ViolationStatus.Active)
-            {
-                throw GrpcErrors.FailedPrecondition($"violation {violationId} is {violation.Status.ToString().ToUpperInvariant()}; only an ACTIVE violation can be revoked");
-            }
-
-            var approval = await fourEyes.ProposeAsync(ProposedChange.Revoke, op, violationId, request.Reason.Trim(), null, [violation.AuthorityCode], Caller.Name(context));
-            return new RevokeViolationResponse
-            {
-                Violation = ProtoMapper.ToProto(violation, versions.Timeline),
-                Status = ProtoMapper.ToProto(await grain.GetAssessmentAsync(null), versions.Timeline),
-                Approval = ToProto(approval),
-            };
+            Violation = ProtoMapper.ToProto(result.Violation!, versions.Timeline),
+            Status = ProtoMapper.ToProto(result.Assessment, versions.Timeline),
+        };
+        if (result.Approval is { } approval)
+        {
+            response.Approval = ToProto(approval);
         }
 
-        var outcome = await grain.RevokeViolationAsync(violationId, request.Reason.Trim(), Caller.Name(context), null);
-        outcome.OrThrow();
-
-        return new RevokeViolationResponse
-        {
-            Violation = ProtoMapper.ToProto(outcome.Violation!, versions.Timeline),
-            Status = ProtoMapper.ToProto(outcome.Assessment!, versions.Timeline),
-        };
+        return response;
     }
 
     [Authorize(Roles = Roles.RegulatorWrites)]
@@ -110,42 +85,17 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, PolicyVer
         }
 
         RequestFields.ThrowIfAny(errors);
-        var grain = grains.Operator(op);
+        var user = context.GetHttpContext().User;
         var reason = request.Reason.Trim();
-        CommandOutcome outcome;
-        if (request.TargetCase == DecideRepairRequest.TargetOneofCase.ViolationId)
+        var result = request.TargetCase == DecideRepairRequest.TargetOneofCase.ViolationId
+            ? await commands.RepairViolationAsync(op, request.ViolationId.Trim(), effective, reason, user)
+            : await commands.RepairListingAsync(op, effective, reason, user);
+        var response = new DecideRepairResponse { Status = ProtoMapper.ToProto(result.Assessment, versions.Timeline) };
+        if (result.Approval is { } approval)
         {
-            var violationId = request.ViolationId.Trim();
-            await FindInScopeAsync(grain, op, violationId, "repairing", context);
-            outcome = await grain.RepairViolationAsync(violationId, effective, reason, Caller.Name(context));
+            response.Approval = ToProto(approval);
         }
-        else
-        {
-            var (assessment, authorities) = await ListingInScopeAsync(grain, effective, "repairing the listing of " + op, context);
-            if (fourEyes.Requires(ProposedChange.ListingRepair))
-            {
-                // Refused now rather than at approval when it could not be applied anyway.
-                var check = RepairEligibility.CheckListingRepair(versions.Timeline.PolicyOf(assessment), assessment);
-                if (!check.Allowed)
-                {
-                    throw GrpcErrors.FailedPrecondition(check.Reason, check.Block == RepairBlock.TooEarly ? check.EarliestAt : null);
-                }
-
-                var approval = await fourEyes.ProposeAsync(ProposedChange.ListingRepair, op, null, reason, effective, authorities, Caller.Name(context));
-                return new DecideRepairResponse
-                {
-                    Status = ProtoMapper.ToProto(await grain.GetAssessmentAsync(null), versions.Timeline),
-                    Approval = ToProto(approval),
-                };
-            }
-
-            outcome = await grain.RepairListingAsync(effective, reason, Caller.Name(context), null);
-        }
-
-        outcome.OrThrow();
-
-        var response = new DecideRepairResponse { Status = ProtoMapper.ToProto(outcome.Assessment!, versions.Timeline) };
-        if (outcome.Violation is { } v)
+        else if (result.Violation is { } v)
         {
             response.Violation = ProtoMapper.ToProto(v, versions.Timeline);
         }
@@ -175,38 +125,5 @@ public sealed partial class RegulatorGrpcService(IGrainFactory grains, PolicyVer
         }
 
         return response;
-    }
-
-    /// <summary>
-    /// The violation, after checking that the caller's scope covers its authority: NOT_FOUND when the operator
-    /// has no such violation, PERMISSION_DENIED naming the authority and the scope when it is not the caller's.
-    /// </summary>
-    private static async Task<Domain.Violation> FindInScopeAsync(IOperatorGrain grain, string op, string violationId, string what, ServerCallContext context)
-    {
-        var history = await grain.GetHistoryAsync();
-        var violation = history.Violations.FirstOrDefault(v => v.Id == violationId)
-            ?? throw GrpcErrors.NotFound($"operator {op} has no violation {violationId}");
-        Caller.RequireScope(context, [violation.AuthorityCode], $"{what} {violationId}");
-        return violation;
-    }
-
-    /// <summary>
-    /// The assessment at <paramref name="at"/> and the authorities of every violation behind its listing, after
-    /// checking that the caller's scope covers all of them (the authority that listed is the one that repairs).
-    /// Not listed: no authority to check; the repair itself then answers FAILED_PRECONDITION.
-    /// </summary>
-    private static async Task<(Assessment Assessment, IReadOnlyList<string> Authorities)> ListingInScopeAsync(IOperatorGrain grain, DateTimeOffset? at, string what, ServerCallContext context)
-    {
-        var assessment = await grain.GetAssessmentAsync(at);
-        if (assessment.Listing is not { } listing)
-        {
-            return (assessment, []);
-        }
-
-        var behind = listing.Triggers.SelectMany(t => t.ViolationIds).ToHashSet(StringComparer.Ordinal);
-        var history = await grain.GetHistoryAsync();
-        var authorities = history.Violations.Where(v => behind.Contains(v.Id)).Select(v => v.AuthorityCode).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        Caller.RequireScope(context, authorities, what);
-        return (assessment, authorities);
     }
 }

@@ -1,0 +1,90 @@
+// WangJian.Credit console: the as-you-type USCC check and the charts. Everything it loads is served by
+// the server itself (ECharts is vendored under /console-assets/echarts).
+(function () {
+  'use strict';
+
+  // The GB 32100 message comes from the server's own parser, so it is the API's message, word for word.
+  document.querySelectorAll('input[data-uscc-check]').forEach(function (input) {
+    var url = input.getAttribute('data-uscc-check');
+    var out = document.getElementById(input.getAttribute('aria-describedby').split(' ')[0]);
+    var timer = null;
+    var seq = 0;
+    input.addEventListener('input', function () {
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var mine = ++seq;
+        var value = input.value.trim();
+        if (value.length === 0) { out.textContent = ''; input.removeAttribute('aria-invalid'); return; }
+        fetch(url + '?value=' + encodeURIComponent(value), { credentials: 'same-origin' })
+          .then(function (r) { return r.json(); })
+          .then(function (j) {
+            if (mine !== seq) { return; }
+            out.textContent = j.ok ? '✓ ' + j.message : j.message;
+            out.classList.toggle('bad', !j.ok);
+            if (j.ok) { input.removeAttribute('aria-invalid'); } else { input.setAttribute('aria-invalid', 'true'); }
+          });
+      }, 150);
+    });
+  });
+
+  function data(id) {
+    var el = document.getElementById(id);
+    return el ? JSON.parse(el.textContent) : null;
+  }
+
+  var score = data('score-data');
+  var scoreEl = document.getElementById('score-chart');
+  if (score && scoreEl && window.echarts) {
+    var chart = echarts.init(scoreEl, null, { renderer: 'canvas' });
+    var bands = [
+      { yAxis: score.bands.a, name: 'A' }, { yAxis: score.bands.b, name: 'B' }, { yAxis: score.bands.c, name: 'C' }
+    ];
+    var last = score.past.length ? score.past[score.past.length - 1] : null;
+    chart.setOption({
+      animation: false,
+      grid: { left: 40, right: 24, top: 40, bottom: 30 },
+      tooltip: { trigger: 'axis' },
+      legend: { top: 0, data: [score.labels.score, score.labels.forward], textStyle: { color: '#1f2328' } },
+      xAxis: { type: 'time', axisLabel: { color: '#1f2328' } },
+      yAxis: { type: 'value', min: 0, max: 100, axisLabel: { color: '#1f2328' } },
+      series: [
+        {
+          name: score.labels.score, type: 'line', step: 'end', showSymbol: false,
+          data: last ? score.past.concat([[score.now, last[1]]]) : score.past,
+          lineStyle: { width: 2, color: '#0b5cad' }, itemStyle: { color: '#0b5cad' },
+          markLine: { silent: true, symbol: 'none', label: { formatter: '{b}', color: '#1f2328' },
+            lineStyle: { type: 'dotted', color: '#6e7781' }, data: bands },
+          markArea: { silent: true, itemStyle: { color: 'rgba(207, 34, 46, 0.12)' },
+            label: { show: true, color: '#8a1c24', formatter: score.labels.listed },
+            data: score.listed.map(function (r) { return [{ xAxis: r[0] }, { xAxis: r[1] }]; }) }
+        },
+        {
+          name: score.labels.forward, type: 'line', step: 'end', showSymbol: false,
+          data: score.forward, lineStyle: { width: 2, type: 'dashed', color: '#1a7f37' }, itemStyle: { color: '#1a7f37' }
+        }
+      ]
+    });
+    window.addEventListener('resize', function () { chart.resize(); });
+    scoreEl.setAttribute('data-rendered', 'true');
+  }
+
+  var notices = data('notice-data');
+  var noticeEl = document.getElementById('notice-chart');
+  if (notices && noticeEl && window.echarts) {
+    var bar = echarts.init(noticeEl, null, { renderer: 'canvas' });
+    var colors = ['#9a6700', '#cf222e', '#0b5cad', '#1a7f37'];
+    bar.setOption({
+      animation: false,
+      grid: { left: 60, right: 24, top: 40, bottom: 30 },
+      tooltip: { trigger: 'axis' },
+      legend: { textStyle: { color: '#1f2328' } },
+      xAxis: { type: 'category', data: notices.agencies, axisLabel: { color: '#1f2328' } },
+      yAxis: { type: 'value', axisLabel: { color: '#1f2328' } },
+      series: notices.series.map(function (s, i) {
+        return { name: s.name, type: 'bar', stack: 'n', data: s.data, itemStyle: { color: colors[i] } };
+      })
+    });
+    window.addEventListener('resize', function () { bar.resize(); });
+    noticeEl.setAttribute('data-rendered', 'true');
+  }
+})();
