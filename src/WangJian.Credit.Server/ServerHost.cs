@@ -539,8 +539,28 @@ public static class ServerHost
         }
     }
 
+    /// <summary>
+    /// A free silo port for <c>Orleans:SiloPort 0</c>, drawn below the kernel's ephemeral range (32768 and
+    /// up on Linux): a port the kernel hands out for a bind to port 0 goes back to its pool the moment it is
+    /// checked, and another process starting at the same time (a Kestrel or store listener on port 0) could
+    /// take it before the silo binds. A random port of 20000–32767 is never handed out that way.
+    /// </summary>
     private static int FreePort()
     {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var port = Random.Shared.Next(20000, 32768);
+            try
+            {
+                using var probe = new TcpListener(IPAddress.Loopback, port) { ExclusiveAddressUse = true };
+                probe.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+            }
+        }
+
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;

@@ -202,7 +202,12 @@ public sealed class PolicyCatalog(
             throw AlreadyPublished(policy.Version);
         }
 
-        var timeline = versions.Timeline.With(new PolicyVersion(parsed, policy.Document, policy.EffectiveFrom, policy.PublishedBy, policy.PublishedAt, policy.ApprovalId));
+        // The store's notification of this very publication may already have refreshed the timeline
+        // (between AddAsync and here): then it holds the version, and adding it again would be a duplicate.
+        var current = versions.Timeline;
+        var timeline = current.Find(policy.Version) is not null
+            ? current
+            : current.With(new PolicyVersion(parsed, policy.Document, policy.EffectiveFrom, policy.PublishedBy, policy.PublishedAt, policy.ApprovalId));
         versions.Replace(timeline);
         logger.LogInformation("Policy {Version} published by {By}, in force from {EffectiveFrom:O}", policy.Version, policy.PublishedBy, policy.EffectiveFrom);
         return await ViewAsync(timeline, timeline.Find(policy.Version)!);
