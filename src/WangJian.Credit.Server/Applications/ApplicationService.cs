@@ -15,8 +15,8 @@ namespace WangJian.Credit.Server.Applications;
 /// same grain commands as DecideRepair and RevokeViolation, and through the second person where
 /// <c>Approvals:SecondPersonFor</c> asks for one, so the feed, the agencies' LIFT notices and the history see
 /// it exactly as they see any repair or revocation. Called by the gRPC services and, in-process, by a console;
-/// refusals are RpcExceptions with the API's statuses. Each write awaits the commit barrier here as well as in
-/// the gRPC pipeline ([Writes]): a console calling in-process has no pipeline to do it.
+/// refusals are RpcExceptions with the API's statuses. The commit barrier is the caller's pipeline step, as for
+/// every write: [Writes] on the RPCs, <c>Web/CommitBarrierFilter</c> on a console form that writes.
 /// </summary>
 public sealed partial class ApplicationService(
     ApplicationStore store,
@@ -25,8 +25,7 @@ public sealed partial class ApplicationService(
     IGrainFactory grains,
     PolicyVersions versions,
     CreditClock clock,
-    WorkingCalendar calendar,
-    DurableWrites durable)
+    WorkingCalendar calendar)
 {
     /// <summary>The review period of 信用中国's online repair: 10 working days.</summary>
     public const int ReviewWorkingDays = 10;
@@ -95,7 +94,6 @@ public sealed partial class ApplicationService(
             ApplicationStore.NewId(now), ApplicationKind.Repair, operatorId, violationId?.Trim(), violationId is null, statement.Trim(), true,
             Normalize(evidence), authorities, by, now, calendar.DueAt(now, ReviewWorkingDays));
         var result = await store.CreateAsync(application);
-        await durable.WaitAsync();
         return result;
     }
 
@@ -120,7 +118,6 @@ public sealed partial class ApplicationService(
             ApplicationStore.NewId(now), ApplicationKind.Objection, operatorId, violation.Id, false, grounds.Trim(), false,
             Normalize(evidence), [violation.AuthorityCode], by, now, calendar.DueAt(now, ReviewWorkingDays));
         var result = await store.CreateAsync(application);
-        await durable.WaitAsync();
         return result;
     }
 
@@ -151,7 +148,6 @@ public sealed partial class ApplicationService(
             throw GrpcErrors.FailedPrecondition($"application {applicationId} was decided meanwhile: it is {Name(found)}");
         }
 
-        await durable.WaitAsync();
         return withdrawn;
     }
 
@@ -246,12 +242,7 @@ public sealed partial class ApplicationService(
 
     private async Task<DecideResult> AppliedAsync(StoredApplication decided, CommandOutcome outcome)
     {
-        if (outcome.Error is { } error)
-        {
-            await durable.WaitAsync();
-            throw GrpcErrors.FromCommand(error);
-        }
-
+        outcome.OrThrow();
         return await FinishAsync(decided with { State = ApplicationState.Approved }, outcome.Violation, outcome.Assessment!, null);
     }
 
@@ -262,7 +253,6 @@ public sealed partial class ApplicationService(
             throw GrpcErrors.FailedPrecondition($"application {decided.ApplicationId} was decided meanwhile: it is {Name(found)}");
         }
 
-        await durable.WaitAsync();
         return new DecideResult(decided, violation, status, approval);
     }
 

@@ -39,7 +39,7 @@ public sealed class ReportOptions
 /// shows the penalty decisions inside their publicity period at its instant and those behind its listing,
 /// is signed with the service's key, and is recorded (number, digest, requester, time) before it is answered.
 /// </summary>
-public sealed class CreditReports(IGrainFactory grains, PolicyVersions versions, CreditClock clock, SigningKeys keys, ReportStore store, DurableWrites durable, ReportFontFamily font)
+public sealed class CreditReports(IGrainFactory grains, PolicyVersions versions, CreditClock clock, SigningKeys keys, ReportStore store, ReportFontFamily font)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -81,7 +81,6 @@ public sealed class CreditReports(IGrainFactory grains, PolicyVersions versions,
         await store.AddAsync(new ReportRecord(
             report.ReportNumber, operatorId, report.AsOf, report.IssuedAt, pdf ? "PDF" : "JSON", sha, keys.KeyId, signature, requestedBy,
             report.Grade, report.Score, report.PolicyVersion));
-        await durable.WaitAsync();
         return new SignedReport(report, content, pdf ? "application/pdf" : "application/json", sha, signature);
     }
 
