@@ -80,11 +80,20 @@ public sealed class DeliveryOptions
     /// <summary>Wait before the second attempt of a failing notice; doubles each time (with jitter).</summary>
     public int FirstBackoffMs { get; set; } = 1000;
 
+    /// <summary><c>FirstBackoffMs</c> as a duration.</summary>
+    public TimeSpan FirstBackoff => TimeSpan.FromMilliseconds(FirstBackoffMs);
+
     /// <summary>The longest wait between attempts.</summary>
     public int MaxBackoffMs { get; set; } = 60_000;
 
+    /// <summary><c>MaxBackoffMs</c> as a duration.</summary>
+    public TimeSpan MaxBackoff => TimeSpan.FromMilliseconds(MaxBackoffMs);
+
     /// <summary>Timeout of one push attempt.</summary>
     public int AttemptTimeoutMs { get; set; } = 5000;
+
+    /// <summary><c>AttemptTimeoutMs</c> as a duration.</summary>
+    public TimeSpan AttemptTimeout => TimeSpan.FromMilliseconds(AttemptTimeoutMs);
 
     /// <summary>Retries inside one delivery round (Polly, exponential with jitter).</summary>
     public int Retries { get; set; } = 2;
@@ -92,6 +101,12 @@ public sealed class DeliveryOptions
     /// <summary>First retry delay inside a round.</summary>
     public int RetryDelayMs { get; set; } = 200;
 
+    /// <summary><c>RetryDelayMs</c> as a duration.</summary>
+    public TimeSpan RetryDelay => TimeSpan.FromMilliseconds(RetryDelayMs);
+
     /// <summary>How long an agency's circuit stays open after repeated failures.</summary>
     public int BreakMs { get; set; } = 10_000;
+
+    /// <summary><c>BreakMs</c> as a duration.</summary>
+    public TimeSpan Break => TimeSpan.FromMilliseconds(BreakMs);
 }

@@ -1,6 +1,7 @@
 using WangJian.Credit.Domain;
 using WangJian.Credit.Server;
 using WangJian.Credit.Server.Http;
+using WangJian.Credit.Server.Options;
 using WangJian.Credit.Server.Startup;
 
 try
@@ -22,6 +23,12 @@ try
     Console.WriteLine($"WangJian.Credit listening on {string.Join(", ", listeners.GrpcUrls)}");
     await app.WaitForShutdownAsync();
     return 0;
+}
+catch (Microsoft.Extensions.Options.OptionsValidationException e)
+{
+    // An option group's validator (at composition or ValidateOnStart): its failures, each naming its setting.
+    Console.Error.WriteLine($"wangjian-credit: cannot start: {ValidatedOptions.OneLine(e)}");
+    return 2;
 }
 catch (Exception e) when (e is StartupException or PolicyException or InvalidOperationException)
 {

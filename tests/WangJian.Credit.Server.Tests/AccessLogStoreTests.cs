@@ -24,6 +24,7 @@ public abstract class AccessLogStoreTests : StoreTestBase
     public async Task OperatorAndPrincipalQueries_AcrossDaysAndBatches_NewestFirstInKeyedPages()
     {
         using var log = new AccessLog(Redis, clock, new AuditOptions(), NullLogger<AccessLog>.Instance);
+        await log.StartAsync(CancellationToken.None);
         var hot = "91330100000000001C";
         var written = new List<(string Id, DateTimeOffset Time, string Principal, string[] Ops)>();
         // 3 minutes across midnight, 20 s apart, each step a batch of its own: every 3rd call names the hot
@@ -61,6 +62,7 @@ public abstract class AccessLogStoreTests : StoreTestBase
     public async Task ManyOperators_NoKeyPerOperator()
     {
         using var log = new AccessLog(Redis, clock, new AuditOptions(), NullLogger<AccessLog>.Instance);
+        await log.StartAsync(CancellationToken.None);
         for (var i = 0; i < 2000; i++)
         {
             Append(log, "screening", [$"91330100{i:D9}X"]);
@@ -91,6 +93,7 @@ public abstract class AccessLogStoreTests : StoreTestBase
         await db.SortedSetAddAsync("wj:access:by:screening", "old1", time.ToUnixTimeMilliseconds());
 
         using var log = new AccessLog(Redis, clock, new AuditOptions(), NullLogger<AccessLog>.Instance);
+        await log.StartAsync(CancellationToken.None);
         var id = Append(log, "screening", ["91330100000000001C"]);
         await log.FlushAsync();
 

@@ -130,7 +130,7 @@ public sealed record AccessQuery(string? Principal, string? OperatorId, string? 
 /// entries wait in memory (at most <see cref="MaxQueued"/>; beyond, the oldest are dropped and counted in the
 /// log).
 /// </remarks>
-public sealed class AccessLog : IDisposable
+public sealed class AccessLog : IHostedService, IDisposable
 {
     public const int MaxBatch = 4096;
 
@@ -194,6 +194,7 @@ public sealed class AccessLog : IDisposable
     private readonly MemoryStream packed = new();
     private int queued;
     private long dropped;
+    private Task loop = Task.CompletedTask;
 
     public AccessLog(IConnectionMultiplexer redis, TimeProvider time, AuditOptions options, ILogger<AccessLog> logger)
     {
@@ -201,7 +202,20 @@ public sealed class AccessLog : IDisposable
         this.time = time;
         this.logger = logger;
         retain = options.RetainFor;
-        _ = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>Starts the write loop with the host: entries appended before it wait in the queue.</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        loop = Task.Run(WriteLoopAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Writes what is queued and ends the loop (or gives up waiting when the host's stop times out).</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        Dispose();
+        await loop.WaitAsync(cancellationToken);
     }
 
     /// <summary>Queues the call's entry; it is formatted and written with the next batch.</summary>

@@ -6,6 +6,7 @@ using WangJian.Credit.Domain;
 using WangJian.Credit.Server.Auth;
 using WangJian.Credit.Server.Storage;
 using WangJian.Credit.V1;
+using WangJian.Credit.Server.ReadModels;
 
 namespace WangJian.Credit.Server.Grpc;
 
@@ -23,7 +24,7 @@ public sealed partial class CreditGrpcService
         var after = DecodeBlacklistToken(request.PageToken, errors);
         RequestFields.ThrowIfAny(errors);
 
-        var (items, next) = await changes.PageBlacklistAsync(after, size);
+        var (items, next) = await blacklist.PageBlacklistAsync(after, size);
         var response = new ListBlacklistResponse();
         foreach (var item in items)
         {

@@ -25,7 +25,6 @@ public sealed partial class CreditGrpcService
         RequestFields.ThrowIfAny(errors);
         Caller.RequireOwnOperator(context, [op]);
 
-        var reports = context.GetHttpContext().RequestServices.GetRequiredService<CreditReports>();
         var signed = await reports.IssueAsync(op, asOf, request.Format != ReportFormat.Json, Caller.Name(context));
         return new GetCreditReportResponse
         {

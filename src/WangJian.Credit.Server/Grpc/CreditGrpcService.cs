@@ -6,12 +6,14 @@ using WangJian.Credit.Grains;
 using WangJian.Credit.Server.Auth;
 using WangJian.Credit.Server.Storage;
 using WangJian.Credit.V1;
+using WangJian.Credit.Server.ReadModels;
+using WangJian.Credit.Server.Reports;
 
 namespace WangJian.Credit.Server.Grpc;
 
 /// <summary>Seller credit for platforms: one operator or a batch, now or at a past instant; an operator principal reads only its own.</summary>
 [Authorize(Roles = Roles.CreditService)]
-public sealed partial class CreditGrpcService(IGrainFactory grains, PolicyVersions versions, TimeProvider time, RedisChangeLog changes, ChangeViews views, ChangeNotifier notifier) : CreditService.CreditServiceBase
+public sealed partial class CreditGrpcService(IGrainFactory grains, PolicyVersions versions, TimeProvider time, IChangeFeed changes, IBlacklistIndex blacklist, ChangeViews views, IChangeSignal notifier, CreditReports reports) : CreditService.CreditServiceBase
 {
     public const int MaxBatch = 1000;
 

@@ -3,6 +3,7 @@ using Grpc.Core.Interceptors;
 using Orleans.Runtime;
 using StackExchange.Redis;
 using WangJian.Credit.Domain;
+using WangJian.Credit.Server.Health;
 using WangJian.Credit.Server.Options;
 using WangJian.Credit.Server.Storage;
 
@@ -24,7 +25,7 @@ public sealed class ErrorInterceptor(
     ILocalSiloDetails silo,
     IHostApplicationLifetime lifetime) : Interceptor
 {
-    private readonly TimeSpan callTimeout = TimeSpan.FromMilliseconds(storage.OperationTimeoutMs);
+    private readonly TimeSpan callTimeout = storage.OperationTimeout;
 
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)

@@ -29,10 +29,10 @@ public sealed partial class RegulatorGrpcService
         }
 
         RequestFields.ThrowIfAny(errors);
-        var inbox = Applications(context);
+        var inbox = applications;
         var page = await inbox.ListInboxAsync(Caller.Decider(context), ApplicationMapper.FromProto(request.State), ApplicationMapper.FromProto(request.Kind), request.OverdueOnly, after, size);
         var response = new ListApplicationsResponse { OverdueCount = page.OverdueCount };
-        response.Applications.AddRange(page.Items.Select(a => ApplicationMapper.ToProto(a, Now(context))));
+        response.Applications.AddRange(page.Items.Select(a => ApplicationMapper.ToProto(a, creditClock.UtcNow)));
         if (page.Next is not null)
         {
             response.NextPageToken = PageTokens.Wrap(PageTokenKind.Inbox, page.Next);
@@ -50,10 +50,10 @@ public sealed partial class RegulatorGrpcService
             throw GrpcErrors.InvalidArgument("decision", "decision must be APPROVAL_DECISION_APPROVE or APPROVAL_DECISION_REJECT");
         }
 
-        var result = await Applications(context).DecideAsync(request.ApplicationId, request.Decision == ApprovalDecision.Approve, request.Reason, Caller.Decider(context));
+        var result = await applications.DecideAsync(request.ApplicationId, request.Decision == ApprovalDecision.Approve, request.Reason, Caller.Decider(context));
         var response = new DecideApplicationResponse
         {
-            Application = ApplicationMapper.ToProto(result.Application, Now(context)),
+            Application = ApplicationMapper.ToProto(result.Application, creditClock.UtcNow),
             Status = ProtoMapper.ToProto(result.Status, versions.Timeline),
         };
         if (result.Violation is { } v)
@@ -69,8 +69,4 @@ public sealed partial class RegulatorGrpcService
         return response;
     }
 
-    private static ApplicationService Applications(ServerCallContext context) => context.GetHttpContext().RequestServices.GetRequiredService<ApplicationService>();
-
-    // Overdue is judged on the credit clock, the one the due dates were computed on.
-    private static DateTimeOffset Now(ServerCallContext context) => context.GetHttpContext().RequestServices.GetRequiredService<Grains.CreditClock>().UtcNow;
 }

@@ -24,8 +24,7 @@ public sealed partial class RegulatorGrpcService
         var after = PageTokens.DecodePosition(request.PageToken, ApprovalTokenKind, errors);
         RequestFields.ThrowIfAny(errors);
 
-        var inbox = context.GetHttpContext().RequestServices.GetRequiredService<ApprovalInbox>();
-        var (approvals, next) = await inbox.ListAsync(context.GetHttpContext().User, op, request.Decided, after, size);
+        var (approvals, next) = await approvalInbox.ListAsync(context.GetHttpContext().User, op, request.Decided, after, size);
         var response = new ListApprovalsResponse();
         response.Approvals.AddRange(approvals.Select(a => ToProto(a)));
         if (next is { } position)
@@ -51,8 +50,7 @@ public sealed partial class RegulatorGrpcService
 
         RequestFields.ThrowIfAny(errors);
         var access = AccessFeature.Of(context);
-        var inbox = context.GetHttpContext().RequestServices.GetRequiredService<ApprovalInbox>();
-        var (approval, applied) = await inbox.DecideAsync(
+        var (approval, applied) = await approvalInbox.DecideAsync(
             context.GetHttpContext().User, request.ApprovalId.Trim(), request.Decision == ApprovalDecision.Approve, request.Reason.Trim(), a => access?.Concerns(a.OperatorId));
         var response = new DecideApprovalResponse { Approval = ToProto(approval) };
         if (applied?.Violation is { } v)

@@ -5,6 +5,7 @@ using WangJian.Credit.Domain;
 using WangJian.Credit.Server.Auth;
 using WangJian.Credit.Server.Storage;
 using WangJian.Credit.V1;
+using WangJian.Credit.Server.ReadModels;
 
 namespace WangJian.Credit.Server.Grpc;
 
@@ -32,10 +33,7 @@ public sealed partial class RegulatorGrpcService
         var after = DecodeCheckToken(request.PageToken, errors);
         RequestFields.ThrowIfAny(errors);
 
-        // The log is the server's own store, not a grain: taken from the request's services so the
-        // constructor stays the one the other RPCs share.
-        var log = context.GetHttpContext().RequestServices.GetRequiredService<CheckLog>();
-        var (checks, next) = await log.QueryAsync(op, agency, after, size);
+        var (checks, next) = await checkLog.QueryAsync(op, agency, after, size);
         var response = new ListChecksResponse();
         response.Checks.AddRange(checks.Select(ToProto));
         if (next is { } position)

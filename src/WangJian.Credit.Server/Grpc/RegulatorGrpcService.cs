@@ -8,6 +8,8 @@ using WangJian.Credit.Server.Auth;
 using WangJian.Credit.Server.Storage;
 using WangJian.Credit.Server.UseCases;
 using WangJian.Credit.V1;
+using WangJian.Credit.Server.ReadModels;
+using WangJian.Credit.Server.Applications;
 
 namespace WangJian.Credit.Server.Grpc;
 
@@ -18,7 +20,7 @@ namespace WangJian.Credit.Server.Grpc;
 /// (<see cref="Approvals.FourEyes"/>, called through <see cref="ViolationCommands"/>).
 /// </remarks>
 [Authorize(Roles = Roles.RegulatorService)]
-public sealed partial class RegulatorGrpcService(IGrainFactory grains, PolicyVersions versions, TimeProvider time, ViolationCommands commands) : RegulatorService.RegulatorServiceBase
+public sealed partial class RegulatorGrpcService(IGrainFactory grains, PolicyVersions versions, TimeProvider time, ViolationCommands commands, ICheckLogQuery checkLog, ApprovalInbox approvalInbox, ApplicationService applications, Grains.CreditClock creditClock) : RegulatorService.RegulatorServiceBase
 {
     private const int MaxReasonLength = 2000;
     private const int DefaultPageSize = 100;

@@ -17,8 +17,14 @@ public sealed class StorageOptions
     /// <summary>How long one store operation may take before the call fails with UNAVAILABLE.</summary>
     public int OperationTimeoutMs { get; set; } = 5000;
 
+    /// <summary><c>OperationTimeoutMs</c> as a duration.</summary>
+    public TimeSpan OperationTimeout => TimeSpan.FromMilliseconds(OperationTimeoutMs);
+
     /// <summary>Embedded store: seconds between checkpoints (0: only when the log passes <see cref="LogSizeLimitMb"/>).</summary>
     public int CheckpointIntervalSeconds { get; set; } = 60;
+
+    /// <summary><c>CheckpointIntervalSeconds</c> as a duration (zero: by log size only).</summary>
+    public TimeSpan CheckpointInterval => TimeSpan.FromSeconds(CheckpointIntervalSeconds);
 
     /// <summary>
     /// Embedded store: a checkpoint is taken when the log since the last one passes this many MB (rounded

@@ -6,6 +6,7 @@ using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
 using WangJian.Credit.Grains;
 using WangJian.Credit.Rules;
+using WangJian.Credit.Server.ReadModels;
 using WangJian.Credit.Server.Storage;
 
 namespace WangJian.Credit.Server.Policies;
@@ -153,20 +154,20 @@ public sealed class PolicySimulator(
     {
         var db = redis.GetDatabase();
         var (lo, hi) = (from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds());
-        var total = await db.SortedSetLengthAsync(CheckLog.AllIndexKey, lo, hi);
+        var total = await db.SortedSetLengthAsync(CheckLogKeys.AllIndex, lo, hi);
         var flips = new Dictionary<(string, string, CheckDecision, CheckDecision), long>();
         var examples = new List<CheckFlipExample>();
         long replayed = 0, changedCount = 0;
         for (long skip = 0; ; skip += Page)
         {
             cancel.ThrowIfCancellationRequested();
-            var ids = await db.SortedSetRangeByScoreAsync(CheckLog.AllIndexKey, lo, hi, Exclude.None, Order.Ascending, skip, Page);
+            var ids = await db.SortedSetRangeByScoreAsync(CheckLogKeys.AllIndex, lo, hi, Exclude.None, Order.Ascending, skip, Page);
             if (ids.Length == 0)
             {
                 break;
             }
 
-            var raw = await db.StringGetAsync(ids.Select(id => (RedisKey)(CheckLog.RecordPrefix + id)).ToArray());
+            var raw = await db.StringGetAsync(ids.Select(id => (RedisKey)(CheckLogKeys.RecordPrefix + id)).ToArray());
             var checks = raw.Where(r => !r.IsNullOrEmpty).Select(r => JsonSerializer.Deserialize<StoredCheck>(r.ToString(), DomainSerialization.Options)!).ToArray();
             var records = new Dictionary<string, OperatorRecord?>(StringComparer.Ordinal);
             foreach (var op in checks.Select(c => c.OperatorId).Distinct())

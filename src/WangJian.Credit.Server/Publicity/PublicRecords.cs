@@ -2,6 +2,7 @@ using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
 using WangJian.Credit.Grains;
 using WangJian.Credit.Server.Storage;
+using WangJian.Credit.Server.ReadModels;
 
 namespace WangJian.Credit.Server.Publicity;
 
@@ -30,7 +31,7 @@ public sealed record PublicRecord(string OperatorId, DateTimeOffset AsOf, Public
 /// listing in force with the decisions behind it, and the blacklist. Nothing about checks, notices, who
 /// recorded what, or revoked decisions.
 /// </summary>
-public sealed class PublicRecords(IGrainFactory grains, PolicyVersions versions, CreditClock clock, RedisChangeLog changes)
+public sealed class PublicRecords(IGrainFactory grains, PolicyVersions versions, CreditClock clock, IBlacklistIndex changes)
 {
     public async Task<PublicRecord> GetAsync(string operatorId)
     {

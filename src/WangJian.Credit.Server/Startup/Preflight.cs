@@ -29,6 +29,13 @@ public static class Preflight
         return list;
     }
 
+    /// <summary>The address a listener on this host would bind for <paramref name="host"/>, if it is one.</summary>
+    public static IPAddress? ListenAddress(string host) => host switch
+    {
+        "localhost" => IPAddress.Loopback,
+        _ => IPAddress.TryParse(host.Trim('[', ']'), out var ip) ? ip : null,
+    };
+
     /// <summary>The port is not held by another process (a listener that shares ports would not notice it).</summary>
     public static void RequirePortFree(IPAddress address, int port, string what, string setting)
     {

@@ -4,14 +4,9 @@ using StackExchange.Redis;
 using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
 using WangJian.Credit.Grains;
+using WangJian.Credit.Server.ReadModels;
 
 namespace WangJian.Credit.Server.Storage;
-
-/// <summary>A change as it is stored in the feed, with its global sequence number.</summary>
-public sealed record SequencedChange(long Sequence, CreditChange Change);
-
-/// <summary>One blacklist index entry.</summary>
-public sealed record BlacklistItem(string OperatorId, DateTimeOffset ListedAt, DateTimeOffset? ExpiresAt, IReadOnlyList<string> Rules);
 
 /// <summary>
 /// The global change feed and the blacklist index, in the store. One Lua script per change assigns the
@@ -21,7 +16,7 @@ public sealed record BlacklistItem(string OperatorId, DateTimeOffset ListedAt, D
 /// The change then goes into the filtered views (<see cref="ChangeViews"/>: sellers-only watches, webhook
 /// queues), idempotently too, before watchers are woken; a crash in between is repaired by the republish.
 /// </summary>
-public sealed class RedisChangeLog(IConnectionMultiplexer redis, ChangeViews views) : ICreditChangeLog
+public sealed class RedisChangeLog(IConnectionMultiplexer redis, ChangeViews views) : ICreditChangeLog, IChangeFeed, IBlacklistIndex
 {
     public const string NotifyChannel = "wj:changes:notify";
     private const string Ids = "wj:changes:ids";
@@ -163,36 +158,5 @@ public sealed class RedisChangeLog(IConnectionMultiplexer redis, ChangeViews vie
         }
 
         return (result, items.Count == size ? items[^1] : null);
-    }
-}
-
-/// <summary>
-/// Wakes change-feed watchers when any server publishes a change (pub/sub on the shared store).
-/// Watchers also poll, so a lost notification only delays, never loses, a change.
-/// </summary>
-public sealed class ChangeNotifier : IAsyncDisposable
-{
-    private readonly IConnectionMultiplexer redis;
-    private TaskCompletionSource signal = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private ChannelMessageQueue? queue;
-
-    public ChangeNotifier(IConnectionMultiplexer redis) => this.redis = redis;
-
-    public async Task StartAsync()
-    {
-        queue = await redis.GetSubscriber().SubscribeAsync(RedisChannel.Literal(RedisChangeLog.NotifyChannel));
-        queue.OnMessage(_ => Interlocked.Exchange(ref signal, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult());
-    }
-
-    /// <summary>Completes at the next published change, or after <paramref name="timeout"/>.</summary>
-    public Task WaitAsync(TimeSpan timeout, CancellationToken ct) =>
-        Task.WhenAny(Volatile.Read(ref signal).Task, Task.Delay(timeout, ct));
-
-    public async ValueTask DisposeAsync()
-    {
-        if (queue is not null)
-        {
-            await queue.UnsubscribeAsync();
-        }
     }
 }

@@ -4,6 +4,7 @@ using WangJian.Credit.Domain;
 using WangJian.Credit.Grains;
 using WangJian.Credit.Server.Grpc;
 using WangJian.Credit.Server.Storage;
+using WangJian.Credit.Server.ReadModels;
 
 namespace WangJian.Credit.Server.UseCases;
 
@@ -14,7 +15,7 @@ public sealed record AnsweredCheck(CheckAnswer Answer, StoredCheck Record, Asses
 /// A pre-approval check by the agency the user is bound to, for AgencyGrpcService.CheckOperator and the
 /// console's check form alike: the answer is stored, and on disk (the pipeline's commit barrier) before it is given.
 /// </summary>
-public sealed class AgencyChecks(IGrainFactory grains, PolicyVersions versions, TimeProvider time, CheckLog checks)
+public sealed class AgencyChecks(IGrainFactory grains, PolicyVersions versions, TimeProvider time, ICheckLogWriter checks)
 {
     // Matters only grow across versions (PolicyCatalog.Validate); computed once per timeline.
     private (PolicyTimeline Timeline, IReadOnlySet<string> Matters) known;
@@ -58,7 +59,7 @@ public sealed class AgencyChecks(IGrainFactory grains, PolicyVersions versions, 
         var answer = PreApprovalCheck.Decide(assessment, versions.Timeline.PolicyOf(assessment), agency, matter);
         var now = time.GetUtcNow();
         var record = new StoredCheck(
-            CheckLog.NewId(now),
+            StoredCheck.NewId(now),
             agency,
             Caller.Name(user),
             op,

@@ -5,6 +5,7 @@ using WangJian.Credit.Grains;
 using WangJian.Credit.Rules;
 using WangJian.Credit.Server.Grpc;
 using WangJian.Credit.Server.Storage;
+using WangJian.Credit.Server.ReadModels;
 
 namespace WangJian.Credit.Server.UseCases;
 
@@ -37,7 +38,7 @@ public sealed record OperatorFile(
 /// Reads an operator's credit file for the console. The chart's series are computed here from the one
 /// history read (the scorer is a pure function of history, policy and instant), not by one grain call per point.
 /// </summary>
-public sealed class OperatorFiles(IGrainFactory grains, PolicyVersions versions, ICreditScorer scorer, TimeProvider time, CheckLog checks)
+public sealed class OperatorFiles(IGrainFactory grains, PolicyVersions versions, ICreditScorer scorer, TimeProvider time, ICheckLogQuery checks)
 {
     /// <summary>How far back the chart reaches, and how far forward the path to repair.</summary>
     public static readonly TimeSpan Span = TimeSpan.FromDays(5 * 365 + 1);

@@ -8,7 +8,9 @@ using Polly.Registry;
 using Polly.Retry;
 using Polly.Timeout;
 using StackExchange.Redis;
+using WangJian.Credit.Server.Delivery;
 using WangJian.Credit.Server.Grpc;
+using WangJian.Credit.Server.ReadModels;
 using WangJian.Credit.Server.Storage;
 
 namespace WangJian.Credit.Server.Webhooks;
@@ -30,8 +32,8 @@ namespace WangJian.Credit.Server.Webhooks;
 public sealed class WebhookDispatcher(
     WebhookStore store,
     ChangeViews views,
-    RedisChangeLog changes,
-    ChangeNotifier notifier,
+    IChangeFeed changes,
+    IChangeSignal notifier,
     WebhookSender sender,
     IConnectionMultiplexer redis,
     IOptions<WebhookOptions> options,
@@ -83,7 +85,7 @@ public sealed class WebhookDispatcher(
     /// <summary>One webhook's loop; ends when the webhook is deleted or the server stops.</summary>
     private async Task RunAsync(string id, CancellationToken ct)
     {
-        var backoff = TimeSpan.FromMilliseconds(O.FirstBackoffMs);
+        var backoff = O.FirstBackoff;
         while (!ct.IsCancellationRequested)
         {
             var wake = notifier.WaitAsync(Poll, ct);
@@ -118,12 +120,12 @@ public sealed class WebhookDispatcher(
                 {
                     await FailAsync(hook, error, attempts);
                     await Task.Delay(backoff, time, ct);
-                    backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, O.MaxBackoffMs));
+                    backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, O.MaxBackoff.TotalMilliseconds));
                     continue;
                 }
 
                 await store.AdvanceAsync(id, sequence);
-                backoff = TimeSpan.FromMilliseconds(O.FirstBackoffMs);
+                backoff = O.FirstBackoff;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -219,7 +221,7 @@ public sealed class WebhookDispatcher(
             .Handle<TimeoutRejectedException>()
             .Handle<HttpRequestException>();
         // One event at a time per webhook: six failed attempts in 30 s open the circuit.
-        b.AddDeliveryStrategies(transient, O.Retries, O.RetryDelayMs, O.BreakMs, minimumThroughput: 6, O.AttemptTimeoutMs);
+        b.AddDeliveryStrategies(transient, O.Retries, O.RetryDelay, O.Break, minimumThroughput: 6, O.AttemptTimeout);
     }
 }
 

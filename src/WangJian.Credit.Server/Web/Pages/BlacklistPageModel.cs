@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using WangJian.Credit.Server.Storage;
+using WangJian.Credit.Server.ReadModels;
 
 namespace WangJian.Credit.Server.Web.Pages;
 
@@ -9,7 +10,7 @@ namespace WangJian.Credit.Server.Web.Pages;
 /// The serious illegal and dishonest list, oldest listing first, paged with keyed tokens, filtered by region
 /// prefix: one page model for the public list and the staff console's, which differ only in who may open them.
 /// </summary>
-public abstract class BlacklistPageModel(RedisChangeLog changes) : PageModel
+public abstract class BlacklistPageModel(IBlacklistIndex changes) : PageModel
 {
     public const int PageSize = 50;
 
@@ -44,7 +45,7 @@ public abstract class BlacklistPageModel(RedisChangeLog changes) : PageModel
     /// The entries whose division code starts with <paramref name="region"/>, reading the list's own keyed
     /// pages until about a page is found (a page may hold up to two pages' worth) or <paramref name="maxScan"/> were read.
     /// </summary>
-    public static async Task<(IReadOnlyList<BlacklistItem> Items, string? Next)> PageAsync(RedisChangeLog changes, string region, (long Score, string Member)? after, int size, int maxScan)
+    public static async Task<(IReadOnlyList<BlacklistItem> Items, string? Next)> PageAsync(IBlacklistIndex changes, string region, (long Score, string Member)? after, int size, int maxScan)
     {
         var items = new List<BlacklistItem>();
         var scanned = 0;

@@ -3,12 +3,13 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 using WangJian.Credit.Domain;
 using WangJian.Credit.Server.Auth;
 using WangJian.Credit.Server.Storage;
+using WangJian.Credit.Server.ReadModels;
 
 namespace WangJian.Credit.Server.Web.Pages.Console;
 
 /// <summary>The pre-approval check log (ListChecks), newest first, by agency, operator and time.</summary>
 [ConsoleAuthorize(Roles.CheckLog)]
-public sealed class ChecksModel(CheckLog log) : PageModel
+public sealed class ChecksModel(ICheckLogQuery log) : PageModel
 {
     public const int PageSize = 50;
 

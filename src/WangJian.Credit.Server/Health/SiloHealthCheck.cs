@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Orleans.Runtime;
 
-namespace WangJian.Credit.Server.Storage;
+namespace WangJian.Credit.Server.Health;
 
 /// <summary>NOT_SERVING until this silo has joined the cluster as Active (and again once it leaves).</summary>
 public sealed class SiloHealthCheck(IClusterMembershipService membership, ILocalSiloDetails local) : IHealthCheck

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using StackExchange.Redis;
 
-namespace WangJian.Credit.Server.Storage;
+namespace WangJian.Credit.Server.Health;
 
 /// <summary>
 /// The store answers a PING within <see cref="ProbeTimeout"/>: the gRPC health service reports NOT_SERVING

@@ -11,7 +11,7 @@ using WangJian.Credit.Server.Grpc;
 using WangJian.Credit.Server.Options;
 using WangJian.Credit.V1;
 
-namespace WangJian.Credit.Server.Storage;
+namespace WangJian.Credit.Server.Delivery;
 
 /// <summary>
 /// Pushes notices to agency receivers (<c>NoticeReceiverService.DeliverNotice</c>) through the named
@@ -39,7 +39,7 @@ public sealed class GrpcNoticePusher(
             // unreachable long after it answered again, every push failing fast meanwhile.
             HttpClient = new HttpClient(new SocketsHttpHandler
             {
-                ConnectTimeout = TimeSpan.FromMilliseconds(options.Value.AttemptTimeoutMs),
+                ConnectTimeout = options.Value.AttemptTimeout,
                 EnableMultipleHttp2Connections = true,
             })
             {
@@ -65,7 +65,7 @@ public sealed class GrpcNoticePusher(
         catch (BrokenCircuitException e)
         {
             // Nothing was sent: the outbox retries when the circuit lets a trial through.
-            throw new NoticeDeferredException(e.RetryAfter ?? TimeSpan.FromMilliseconds(options.Value.BreakMs), $"circuit of {agency} is open", e);
+            throw new NoticeDeferredException(e.RetryAfter ?? options.Value.Break, $"circuit of {agency} is open", e);
         }
     }
 

@@ -1,0 +1,68 @@
+using WangJian.Credit.Server.Audit;
+using WangJian.Credit.Server.Auth;
+using WangJian.Credit.Server.Health;
+using WangJian.Credit.Server.Http;
+using WangJian.Credit.Server.Options;
+using WangJian.Credit.Server.UseCases;
+using WangJian.Credit.Server.Web;
+
+namespace WangJian.Credit.Server.Grpc;
+
+public static class ApiExtensions
+{
+    /// <summary>
+    /// What callers reach: the use cases and the gRPC services
+    /// with the one request pipeline (ErrorInterceptor, CommitBarrierInterceptor), REST/JSON transcoding,
+    /// reflection and health.
+    /// </summary>
+    public static void AddCreditApi(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton<ViolationCommands>();
+        services.AddSingleton<AgencyChecks>();
+        services.AddSingleton<OperatorFiles>();
+        services.AddSingleton<ApprovalInbox>();
+        var grpc = services.AddGrpc(o =>
+        {
+            o.Interceptors.Add<ErrorInterceptor>();
+            o.Interceptors.Add<CommitBarrierInterceptor>();
+            o.MaxReceiveMessageSize = 4 * 1024 * 1024;
+        });
+        JsonApi.Add(services, grpc);
+        services.AddGrpcReflection();
+        services.AddCreditHealth();
+    }
+
+    /// <summary>
+    /// The request pipeline, in order: REST/JSON routes, the access log, message validation, the console's
+    /// own pages, bearer authentication, authorization, the public rate limit, the refusal of invalid messages;
+    /// then the services, reflection, health, the console's endpoints and the metrics endpoint.
+    /// </summary>
+    public static void MapCreditApi(this WebApplication app, AuditOptions audit, ConsoleOptions console, ObservabilityOptions observability)
+    {
+        JsonApi.Map(app);
+        if (audit.Enabled)
+        {
+            app.UseMiddleware<AccessLogMiddleware>();
+        }
+
+        app.UseMiddleware<MessageValidationMiddleware>();
+        ConsoleWeb.UseConsole(app, console);
+        app.UseMiddleware<BearerTokenMiddleware>();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        app.Use(MessageValidationMiddleware.RejectInvalidAsync);
+        app.MapGrpcService<RegulatorGrpcService>();
+        app.MapGrpcService<CreditGrpcService>();
+        app.MapGrpcService<AgencyGrpcService>();
+        app.MapGrpcService<AuditGrpcService>();
+        app.MapGrpcService<PlatformGrpcService>();
+        app.MapGrpcService<PolicyGrpcService>();
+        app.MapGrpcService<OperatorGrpcService>();
+        app.MapGrpcService<PublicGrpcService>();
+        app.MapGrpcReflectionService();
+        app.MapGrpcHealthChecksService();
+        ConsoleWeb.MapConsole(app, console);
+        Observability.Map(app, observability);
+    }
+}
