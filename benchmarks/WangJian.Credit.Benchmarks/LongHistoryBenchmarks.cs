@@ -26,7 +26,7 @@ public class LongHistoryBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        policy = PolicyFile.Load(ScorerBenchmarks.FindPolicy());
+        policy = PolicyLoader.Load(ScorerBenchmarks.FindPolicy());
         history = SampleHistories.CreateLong(policy, Violations);
         index = HistoryIndex.From(history);
         _ = nrules.Assess(history, policy, SampleHistories.AsOf);

@@ -23,7 +23,7 @@ public class ScorerBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        policy = PolicyFile.Load(FindPolicy());
+        policy = PolicyLoader.Load(FindPolicy());
         history = SampleHistories.Create(policy, Violations);
 
         // Compiling the rule network is a once-per-process cost, not part of an evaluation.
@@ -50,6 +50,6 @@ public class ScorerBenchmarks
             }
         }
 
-        return PolicyFile.DefaultPath;
+        return PolicyLoader.DefaultPath;
     }
 }

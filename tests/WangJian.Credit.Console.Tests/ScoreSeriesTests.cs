@@ -12,7 +12,7 @@ namespace WangJian.Credit.Console.Tests;
 [Trait("Category", "Unit")]
 public sealed class ScoreSeriesTests
 {
-    private static readonly CreditPolicy Policy = PolicyFile.Load();
+    private static readonly CreditPolicy Policy = PolicyLoader.Load();
     private static readonly NRulesCreditScorer Scorer = new();
 
     [Theory]

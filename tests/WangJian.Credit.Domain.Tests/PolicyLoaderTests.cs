@@ -8,7 +8,7 @@ public class PolicyLoaderTests
 {
     private const string Source = "broken-policy.json";
 
-    private static readonly Lazy<string> DefaultText = new(() => File.ReadAllText(PolicyFile.DefaultPath));
+    private static readonly Lazy<string> DefaultText = new(() => File.ReadAllText(PolicyLoader.DefaultPath));
 
     // ---- the default policy against docs/policy.md -------------------------------------------------------
 
@@ -63,7 +63,7 @@ public class PolicyLoaderTests
     [Fact]
     public void Load_DefaultPolicy_HasExactlyTheOffensesOfTheTable()
     {
-        var policy = PolicyFile.Load();
+        var policy = PolicyLoader.Load();
 
         var expected = OffenseTable.Select(row => (string)row[0]).Order(StringComparer.Ordinal);
         Assert.Equal(24, policy.Offenses.Count);
@@ -75,7 +75,7 @@ public class PolicyLoaderTests
     public void Load_DefaultPolicy_OffenseMatchesDomainTable(
         string code, string family, string nameZh, int minor, int general, int serious, int especiallySerious, bool listable)
     {
-        var offense = PolicyFile.Load().Offense(code);
+        var offense = PolicyLoader.Load().Offense(code);
 
         Assert.Equal(code, offense.Code);
         Assert.Equal(family, offense.Family);
@@ -93,7 +93,7 @@ public class PolicyLoaderTests
     [Fact]
     public void Load_DefaultPolicy_HasTheTermsOfSection4()
     {
-        var policy = PolicyFile.Load();
+        var policy = PolicyLoader.Load();
 
         Assert.Equal("2019.1", policy.Version);
         Assert.Equal(10m, policy.HeavierPenaltyPoints);
@@ -118,7 +118,7 @@ public class PolicyLoaderTests
     {
         var expected = effect == "PROHIBIT" ? MeasureEffect.Prohibit : MeasureEffect.EnhancedReview;
 
-        var effects = PolicyFile.Load().Measures
+        var effects = PolicyLoader.Load().Measures
             .Where(m => m.Agency == agency)
             .SelectMany(m => m.Matters)
             .Where(me => me.Matter == matter)
@@ -130,7 +130,7 @@ public class PolicyLoaderTests
     [Fact]
     public void Load_DefaultPolicy_EveryAgencyProhibitsGovernmentProcurement()
     {
-        var policy = PolicyFile.Load();
+        var policy = PolicyLoader.Load();
 
         Assert.Equal(8, Agencies.All.Count);
         Assert.Equal(Agencies.All.Order(StringComparer.Ordinal), policy.Measures.Select(m => m.Agency).Distinct().Order(StringComparer.Ordinal));
@@ -147,7 +147,7 @@ public class PolicyLoaderTests
     [Fact]
     public void Load_DefaultPolicy_EveryMeasureHasLegalBasisAndNoOtherMatters()
     {
-        var policy = PolicyFile.Load();
+        var policy = PolicyLoader.Load();
 
         Assert.All(policy.Measures, m =>
         {
@@ -171,7 +171,7 @@ public class PolicyLoaderTests
         var policy = PolicyLoader.Parse(Mutate(_ => { }), Source);
 
         Assert.Equal(24, policy.Offenses.Count);
-        Assert.Equal(PolicyFile.Load().Measures.Count, policy.Measures.Count);
+        Assert.Equal(PolicyLoader.Load().Measures.Count, policy.Measures.Count);
     }
 
     [Fact]
@@ -179,7 +179,7 @@ public class PolicyLoaderTests
     {
         var path = Path.Combine(AppContext.BaseDirectory, "no-such-dir", "policy.json");
 
-        var e = Assert.Throws<PolicyException>(() => PolicyFile.Load(path));
+        var e = Assert.Throws<PolicyException>(() => PolicyLoader.Load(path));
         Assert.Equal($"{path}: policy file not found", e.Message);
     }
 

@@ -80,10 +80,10 @@ public class PublicityAndCalendarTests
     [Fact]
     public void PolicyFile_CarriesThePublicityNumbers_AndABrokenSectionIsNamed()
     {
-        var policy = PolicyFile.Load();
+        var policy = PolicyLoader.Load();
         Assert.Equal(new PublicityPolicy(3_000_000, 3, 36), policy.Publicity);
 
-        var root = JsonNode.Parse(File.ReadAllText(PolicyFile.DefaultPath))!.AsObject();
+        var root = JsonNode.Parse(File.ReadAllText(PolicyLoader.DefaultPath))!.AsObject();
         root["publicity"]!["shortMonths"] = 0;
         root["publicity"]!["lowFineThresholdFen"] = -1;
         var e = Assert.Throws<PolicyException>(() => PolicyLoader.Parse(root.ToJsonString(), "p.json"));

@@ -21,7 +21,7 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public IGrainFactory Grains => Cluster.Client;
 
-    public CreditPolicy Policy { get; } = PolicyFile.Load();
+    public CreditPolicy Policy { get; } = PolicyLoader.Load();
 
     public InMemoryChangeLog Changes { get; } = new();
 

@@ -9,7 +9,7 @@ internal static class Histories
 {
     public const string OperatorId = "91330106673959654P";
 
-    public static readonly CreditPolicy Policy = PolicyFile.Load();
+    public static readonly CreditPolicy Policy = PolicyLoader.Load();
 
     public static DateTimeOffset At(int year, int month, int day, int hour = 0, int minute = 0) =>
         new(year, month, day, hour, minute, 0, TimeSpan.Zero);

@@ -78,7 +78,7 @@ public partial class RuleSetTests
     {
         // The shared network must read every number from the policy fact: the same history under a policy
         // with FAKE_TRANSACTION's points doubled deducts exactly twice as much.
-        var json = JsonNode.Parse(File.ReadAllText(PolicyFile.DefaultPath))!;
+        var json = JsonNode.Parse(File.ReadAllText(PolicyLoader.DefaultPath))!;
         var offense = json["offenses"]!.AsArray().Single(o => (string?)o!["code"] == "FAKE_TRANSACTION")!;
         offense["points"] = new JsonArray(offense["points"]!.AsArray().Select(p => JsonValue.Create((int)p! * 2)).ToArray<JsonNode?>());
         var doubled = PolicyLoader.Parse(json.ToJsonString(), "doubled");

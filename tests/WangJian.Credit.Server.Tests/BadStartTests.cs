@@ -7,7 +7,9 @@ namespace WangJian.Credit.Server.Tests;
 
 /// <summary>
 /// Every configuration or environment error at start is one line, <c>cannot start: &lt;what&gt; (&lt;setting&gt;)</c>,
-/// and exit code 2: the real server process, as an operator would start it.
+/// and exit code 2: the real server process, as an operator would start it. At least one bad value of every
+/// option group (Urls, Http, Storage, Orleans, Policy, Observability, Auth, Audit, Approvals, Calendar, Delivery,
+/// Agencies, Webhooks, Public, Reports, Console): each is refused before the store or the silo starts.
 /// </summary>
 public sealed class BadStartTests : IDisposable
 {
@@ -42,6 +44,26 @@ public sealed class BadStartTests : IDisposable
         { "Reports:FontPath", ["--Reports:FontPath", "/nonexistent/font.ttf"], "/nonexistent/font.ttf" },
         { "Reports:SigningKeyPath", ["--Reports:SigningKeyPath", "/nonexistent/key.pem"], "/nonexistent/key.pem" },
         { "Storage:Redis", ["--Storage:Redis", "127.0.0.1:1", .. AdminPrincipal], "connection refused" },
+        { "Http:Urls", ["--Http:Urls", "not a url"], "not a url" },
+        { "Orleans:ClusterId", ["--Orleans:ClusterId", " "], "must not be empty" },
+        { "Policy:Path", ["--Policy:Path", "/nonexistent/policy.json"], "/nonexistent/policy.json" },
+        { "Observability:OtlpEndpoint", ["--Observability:OtlpEndpoint", "collector:4317"], "collector:4317" },
+        { "Auth:Jwt:Audience", ["--Auth:Jwt:Authority", "https://sso.example"], "audience" },
+        { "Auth:Jwt:Authority", ["--Auth:Jwt:Authority", "sso.example", "--Auth:Jwt:Audience", "wj"], "sso.example" },
+        { "Auth:PrincipalsFile", ["--Auth:PrincipalsFile", "/nonexistent/principals.json"], "/nonexistent/principals.json" },
+        { "Audit:RetainFor", ["--Audit:RetainFor", "-1.00:00:00"], "-1.00:00:00" },
+        { "Audit:RetainFor", ["--Audit:RetainFor", "five years"], "five years" },
+        { "Approvals:ExpireAfter", ["--Approvals:ExpireAfter", "00:00:00"], "00:00:00" },
+        { "Delivery:BreakMs", ["--Delivery:BreakMs", "100"], "100 ms" },
+        { "Delivery:AttemptTimeoutMs", ["--Delivery:AttemptTimeoutMs", "0"], "0" },
+        { "Agencies:Endpoints:NDRC:Url", ["--Agencies:Endpoints:NDRC:Url", "ftp://ndrc.example"], "ftp://ndrc.example" },
+        { "Agencies:Endpoints:FBI", ["--Agencies:Endpoints:FBI:Url", "https://fbi.example"], "'FBI' is not an agency" },
+        { "Webhooks:Retries", ["--Webhooks:Retries", "0"], "0" },
+        { "Webhooks:BreakMs", ["--Webhooks:BreakMs", "100"], "100 ms" },
+        { "Webhooks:DisableAfter", ["--Webhooks:DisableAfter", "00:00:00"], "00:00:00" },
+        { "Webhooks:MaxBackoffMs", ["--Webhooks:FirstBackoffMs", "5000", "--Webhooks:MaxBackoffMs", "1000"], "1000" },
+        { "Webhooks:MaxPerPlatform", ["--Webhooks:MaxPerPlatform", "0"], "0" },
+        { "Console:SessionTimeout", ["--Console:SessionTimeout", "-00:05:00"], "-00:05:00" },
     };
 
     [Theory]

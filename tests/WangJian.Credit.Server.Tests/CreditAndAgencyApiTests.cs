@@ -110,7 +110,7 @@ public sealed class CreditAndAgencyApiTests(ServerFixture server)
     [Fact]
     public async Task Health_Overall_Serving()
     {
-        var health = new Health.HealthClient(server.Channel);
+        var health = new global::Grpc.Health.V1.Health.HealthClient(server.Channel);
         var response = await health.CheckAsync(new HealthCheckRequest());
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, response.Status);
     }

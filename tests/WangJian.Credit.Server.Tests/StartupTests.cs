@@ -24,7 +24,7 @@ public sealed class StartupTests : IDisposable
     [Fact]
     public async Task BuildAsync_BrokenPolicyFile_RefusesToStartNamingTheEntry()
     {
-        var policy = await File.ReadAllTextAsync(Rules.PolicyFile.DefaultPath);
+        var policy = await File.ReadAllTextAsync(PolicyLoader.DefaultPath);
         var broken = Path.Combine(dir, "policy.json");
         await File.WriteAllTextAsync(broken, policy.Replace("\"points\": [\n        8,\n        15,\n        30,\n        60\n      ]", "\"points\": [8, 15, 30]", StringComparison.Ordinal));
 

@@ -67,7 +67,7 @@ public sealed class StoreOutageTests(ITestOutputHelper output) : IAsyncLifetime
     public async Task StoreDown_CallsFailFastWithUnavailable_ThenServeNormallyWhenBack()
     {
         var regulator = new RegulatorService.RegulatorServiceClient(Invoker);
-        var health = new Health.HealthClient(channel!);
+        var health = new global::Grpc.Health.V1.Health.HealthClient(channel!);
         var before = TestUscc.Fresh();
         var kept = await regulator.RecordViolationAsync(Requests.Violation(before));
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, (await health.CheckAsync(new HealthCheckRequest())).Status);
@@ -126,7 +126,7 @@ public sealed class StoreOutageTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var regulator = new RegulatorService.RegulatorServiceClient(Invoker);
         var credit = new CreditService.CreditServiceClient(Invoker);
-        var health = new Health.HealthClient(channel!);
+        var health = new global::Grpc.Health.V1.Health.HealthClient(channel!);
         var op = TestUscc.Fresh();
         await regulator.RecordViolationAsync(Requests.Violation(op));
 

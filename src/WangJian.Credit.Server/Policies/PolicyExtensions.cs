@@ -14,8 +14,8 @@ public static class PolicyExtensions
     /// <summary>Loads <c>Policy:Path</c> (default the shipped file): a broken policy stops the server before it scores anything.</summary>
     public static LoadedPolicy LoadPolicyFile(this PolicyOptions options, ILogger bootLog)
     {
-        var policy = PolicyFile.Load(options.Path);
-        var document = File.ReadAllText(options.Path ?? PolicyFile.DefaultPath);
+        var policy = PolicyLoader.Load(options.Path);
+        var document = File.ReadAllText(options.Path ?? PolicyLoader.DefaultPath);
         bootLog.LogInformation("Policy {Version} loaded: {Offenses} offenses, {Measures} measures", policy.Version, policy.Offenses.Count, policy.Measures.Count);
         return new LoadedPolicy(policy, document);
     }

@@ -9,7 +9,7 @@ namespace WangJian.Credit.Server.Tests.Grpc;
 [Trait("Category", "Unit")]
 public sealed class ProtoMapperTests
 {
-    private static readonly CreditPolicy Policy = PolicyFile.Load();
+    private static readonly CreditPolicy Policy = PolicyLoader.Load();
     private static readonly DateTimeOffset Decided = new(2026, 1, 10, 0, 0, 0, TimeSpan.Zero);
 
     [Fact]

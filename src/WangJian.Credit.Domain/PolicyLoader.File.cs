@@ -1,13 +1,12 @@
-using WangJian.Credit.Domain;
+namespace WangJian.Credit.Domain;
 
-namespace WangJian.Credit.Rules;
-
-/// <summary>Finds and loads the versioned policy file (rules/policy/policy.json by default).</summary>
-public static class PolicyFile
+/// <summary>The policy file on disk: one loader finds, reads and validates it (rules/policy/policy.json by default).</summary>
+public static partial class PolicyLoader
 {
     /// <summary>Where the default policy lands beside the binaries.</summary>
     public static string DefaultPath => Path.Combine(AppContext.BaseDirectory, "policy", "policy.json");
 
+    /// <summary>Reads and validates the policy file at <paramref name="path"/> (default <see cref="DefaultPath"/>).</summary>
     public static CreditPolicy Load(string? path = null)
     {
         path ??= DefaultPath;
@@ -16,6 +15,6 @@ public static class PolicyFile
             throw new PolicyException($"{path}: policy file not found");
         }
 
-        return PolicyLoader.Parse(File.ReadAllText(path), path);
+        return Parse(File.ReadAllText(path), path);
     }
 }
