@@ -88,6 +88,8 @@ public static class SiloExtensions
         // (zero), and then warns of a "deadlock" as long as the machine's uptime on every start. Timestamps
         // counted from process start keep that first reading inside the start-up time; durations are unchanged.
         builder.Services.AddKeyedSingleton<TimeProvider>(TimeProviderNames.Membership, new ProcessRelativeTimeProvider());
+        // Operator grains publish the status they committed here; reads of an operator active on this silo answer from it.
+        builder.Services.AddSingleton<CurrentStatuses>();
         builder.UseOrleans(s =>
         {
             s.Configure<ClusterOptions>(o =>
