@@ -53,8 +53,9 @@ public static class ServerHost
 
         var store = await builder.AddCreditStoreAsync(storage, bootLog);
         var signingKeys = await builder.AddCreditReportsAsync(reports, storage, store);
-        await builder.AddPoliciesAsync(policyFile, store, bootLog);
         await builder.AddCreditSiloAsync(orleans, siloEndpoint, store, observability, bootLog);
+        // After the silo: the rollout calls grains, and hosted services stop in the reverse order they were added.
+        await builder.AddPoliciesAsync(policyFile, store, bootLog);
         Observability.Add(builder, observability, bootLog);
         builder.AddRepairApplications();
         builder.AddCreditApi();

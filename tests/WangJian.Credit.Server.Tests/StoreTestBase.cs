@@ -27,7 +27,7 @@ public abstract class StoreTestBase : IAsyncLifetime
         ConfigurationOptions connection;
         if (OnGarnet)
         {
-            Garnet = EmbeddedGarnet.Start(new Options.StorageOptions { DataDir = dir.Path }, NullLoggerFactory.Instance);
+            Garnet = EmbeddedGarnet.Start(new WangJian.Credit.Server.Options.StorageOptions { DataDir = dir.Path }, NullLoggerFactory.Instance);
             connection = Garnet.ConnectionOptions();
         }
         else
