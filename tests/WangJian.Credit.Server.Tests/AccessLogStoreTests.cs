@@ -84,6 +84,7 @@ public abstract class AccessLogStoreTests : StoreTestBase
     public async Task OperatorsOfOneBucket_ToldApartByTheQuery()
     {
         using var log = new AccessLog(Redis, clock, new AuditOptions(), NullLogger<AccessLog>.Instance);
+        await log.StartAsync(CancellationToken.None);
         // Two USCCs that share a day-index bucket (found by trying: 65,536 buckets).
         var byBucket = new Dictionary<string, string>();
         string first, second;
@@ -111,6 +112,7 @@ public abstract class AccessLogStoreTests : StoreTestBase
     public async Task DistinctOperatorsBeyondTheBuckets_KeepTheDayIndexBounded()
     {
         using var log = new AccessLog(Redis, clock, new AuditOptions(), NullLogger<AccessLog>.Instance);
+        await log.StartAsync(CancellationToken.None);
         const int Operators = 70_000;
         for (var i = 0; i < Operators; i += 1000)
         {
@@ -147,6 +149,8 @@ public abstract class AccessLogStoreTests : StoreTestBase
         await db.HashSetAsync(AccessLog.DayKey(day, AccessLog.Shard(field)), field, ((Start.Hour * 60) + Start.Minute).ToString("x4"));
 
         using var log = new AccessLog(Redis, clock, new AuditOptions(), NullLogger<AccessLog>.Instance);
+
+        await log.StartAsync(CancellationToken.None);
         clock.Advance(TimeSpan.FromSeconds(5));
         var id = Append(log, "screening", [op]);
         await log.FlushAsync();
