@@ -86,7 +86,7 @@
       xAxis: { type: 'category', data: sim.states, name: sim.labels.after, nameLocation: 'middle', nameGap: 28, splitArea: { show: true }, axisLabel: { color: '#1f2328' } },
       yAxis: { type: 'category', data: sim.states, name: sim.labels.before, nameLocation: 'middle', nameGap: 50, inverse: true, splitArea: { show: true }, axisLabel: { color: '#1f2328' } },
       visualMap: { min: 0, max: Math.max(1, sim.max), calculable: false, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: 120,
-        inRange: { color: ['#e8f1fb', '#0b5cad'] }, textStyle: { color: '#1f2328' } },
+        inRange: { color: ['#eef4fb', '#6fa8dc'] }, textStyle: { color: '#1f2328' } },
       series: [{ name: sim.labels.operators, type: 'heatmap', data: sim.cells, label: { show: true, color: '#1f2328' },
         emphasis: { itemStyle: { borderColor: '#1f2328', borderWidth: 1 } } }]
     });
