@@ -2,7 +2,9 @@ using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 using WangJian.Credit.Server.Grpc;
+using WangJian.Credit.Server.Publicity;
 using WangJian.Credit.Server.Reports;
 
 namespace WangJian.Credit.Server.Web.Pages;
@@ -12,7 +14,9 @@ namespace WangJian.Credit.Server.Web.Pages;
 /// number, the signature with that key, and its digest against the register), or a number and digest typed
 /// in — the verification of PublicService.VerifyCreditReport (<see cref="CreditReports"/>).
 /// </summary>
+/// <remarks>Limited per client address like PublicService (Public:PermitsPerMinute, the same limiter): each upload is hashed and its signature checked.</remarks>
 [AllowAnonymous]
+[EnableRateLimiting(PublicRateLimit.Policy)]
 public sealed class VerifyModel(CreditReports reports) : PageModel
 {
     /// <summary>A credit report is a few hundred KB; anything much larger is not one.</summary>
