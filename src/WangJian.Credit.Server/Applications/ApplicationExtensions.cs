@@ -4,13 +4,12 @@ namespace WangJian.Credit.Server.Applications;
 
 public static class ApplicationExtensions
 {
-    /// <summary>Repair applications and objections, the credit files that show them, and the overdue gauge.</summary>
+    /// <summary>Repair applications and objections, and the overdue gauge.</summary>
     public static void AddRepairApplications(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddSingleton<ApplicationStore>();
         services.AddSingleton<ApplicationService>();
-        services.AddSingleton<CreditFiles>();
         services.AddHostedService<OverdueGauge>();
     }
 
