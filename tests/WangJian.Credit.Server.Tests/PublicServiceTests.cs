@@ -95,9 +95,9 @@ public sealed class PublicRateLimitTests(LimitedOperatorFixture server) : IClass
         Assert.Equal(HttpStatusCode.TooManyRequests, rest.StatusCode);
         Assert.True(rest.Headers.RetryAfter is not null);
         // The same google.rpc.Status as the other REST errors, with the gRPC answer's code and reason.
-        var status = Google.Protobuf.JsonParser.Default.Parse<Google.Rpc.Status>(await rest.Content.ReadAsStringAsync());
-        Assert.Equal((int)StatusCode.ResourceExhausted, status.Code);
-        Assert.Contains("Public:PermitsPerMinute", status.Message);
+        var refusal = Google.Protobuf.JsonParser.Default.Parse<Google.Rpc.Status>(await rest.Content.ReadAsStringAsync());
+        Assert.Equal((int)StatusCode.ResourceExhausted, refusal.Code);
+        Assert.Contains("Public:PermitsPerMinute", refusal.Message);
 
         // Other services are not limited.
         var status = await server.Credit().GetCreditStatusAsync(new GetCreditStatusRequest { OperatorId = server.OperatorA });
