@@ -22,6 +22,7 @@ public sealed class OperatorGrain(
     CreditClock clock,
     ICreditChangeLog changeLog,
     INoticeStore notices,
+    CurrentStatuses current,
     ILogger<OperatorGrain> logger) : Grain, IOperatorGrain, IRemindable
 {
     public const string NextChangeReminder = "next-change";
@@ -65,6 +66,12 @@ public sealed class OperatorGrain(
         // Time may have passed while no activation existed (or a crash hit between a write and its
         // announcement): catch up, re-derive the reminder, and finish publishing.
         await ReassessAsync(ChangeCause.Time);
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        current.Withdraw(OperatorId, this);
+        return Task.CompletedTask;
     }
 
     public async Task<RecordOutcome> RecordViolationAsync(ViolationDraft draft, string recordedBy) =>
@@ -112,6 +119,11 @@ public sealed class OperatorGrain(
     {
         await EnsureLoadedAsync();
         var assessment = asOf is { } t ? history.Assess(scorer, versions.Timeline, t) : Current();
+        if (asOf is null)
+        {
+            Offer();
+        }
+
         ReleaseIfUnknown();
         return assessment;
     }
@@ -197,6 +209,7 @@ public sealed class OperatorGrain(
     {
         await EnsureLoadedAsync();
         var status = new OperatorStatus(Current(), head.Revision);
+        Offer();
         ReleaseIfUnknown();
         return status;
     }
@@ -239,7 +252,7 @@ public sealed class OperatorGrain(
             return new PolicyOutcome(false, false, versions.Timeline.At(clock.UtcNow).Version);
         }
 
-        cached = null;
+        Forget();
         var assessment = await ReassessAsync(ChangeCause.Policy);
         DeactivateOnIdle();
         // Whoever announced it (this call, the activation before it, or a reminder at the effective instant).
@@ -254,7 +267,7 @@ public sealed class OperatorGrain(
         }
 
         await EnsureLoadedAsync();
-        cached = null;
+        Forget();
         var assessment = await ReassessAsync(ChangeCause.Time, rearm: true);
         logger.LogDebug(
             "Time-driven reassessment of {Operator}: {Grade} {Score}, listed {Listed}",
@@ -282,7 +295,7 @@ public sealed class OperatorGrain(
         }
 
         changedCases.Clear();
-        cached = null;
+        Forget();
         loaded = true;
     }
 
@@ -345,6 +358,22 @@ public sealed class OperatorGrain(
         return Task.CompletedTask;
     }
 
+    /// <summary>Drops the cached assessment and this silo's shared entry of it: the record is about to change.</summary>
+    private void Forget()
+    {
+        cached = null;
+        current.Withdraw(OperatorId, this);
+    }
+
+    /// <summary>Shares the current assessment with this silo's readers once it is committed (<see cref="CurrentStatuses"/>).</summary>
+    private void Offer()
+    {
+        if (loaded && HasRecord && cached is not null && cachedUnder is not null)
+        {
+            current.Publish(OperatorId, this, cached, cachedUnder, head.Revision);
+        }
+    }
+
     /// <summary>
     /// The assessment now. Between two changes (a write, or NextChangeAt) it is constant but for AsOf,
     /// so it is computed once and reused: reads cost one NRules session per change, not per call.
@@ -386,7 +415,7 @@ public sealed class OperatorGrain(
             OpenCase(opened);
         }
 
-        cached = null;
+        Forget();
         var assessment = Current();
         head.NextWakeUp = assessment.NextChangeAt;
         // Only an earlier wake-up moves the reminder (a reminder write per record otherwise): a later
@@ -417,6 +446,7 @@ public sealed class OperatorGrain(
     private async Task WriteAsync(int firstEntry, IReadOnlyList<HistoryEntry> added)
     {
         loaded = false;
+        current.Withdraw(OperatorId, this);
         head.Revision++;
         var changed = changedCases.Order().Select(i => KeyValuePair.Create(i, cases[i])).ToArray();
         await store.WriteAsync(OperatorId, new OperatorWrite(head.Revision - 1, head, firstEntry, added, changed));

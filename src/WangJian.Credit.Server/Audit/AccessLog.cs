@@ -390,6 +390,7 @@ public sealed class AccessLog : IDisposable
         await MigrateAsync();
         var entries = new List<AccessFeature>(MaxBatch);
         var waiting = new List<TaskCompletionSource>();
+        Task? signal = null;
         while (true)
         {
             var stopNow = stopping.IsCancellationRequested;
@@ -397,7 +398,14 @@ public sealed class AccessLog : IDisposable
             {
                 // Let the batch fill: fewer, larger writes cost the store (and the machine) far less. Appends do
                 // not signal (no lock on the call's path); a flush or the end does.
-                await wake.WaitAsync(Linger);
+                // One waiter on the signal at a time, raced against a delay: a SemaphoreSlim wait with a timeout
+                // throws and catches a TimeoutException inside every time it expires (50 a second here), which
+                // cost about 5 % of the server's CPU under a read load.
+                signal ??= wake.WaitAsync();
+                if (await Task.WhenAny(signal, Task.Delay(Linger)) == signal)
+                {
+                    signal = null;
+                }
             }
 
             while (flushes.TryDequeue(out var f))
