@@ -32,6 +32,8 @@ public sealed class AccessFeature
     /// <summary>The status a REST call ended with, noted where the error was raised (<see cref="Answered"/>).</summary>
     private int? restStatus;
 
+    private int claimed;
+
     internal AccessFeature(string requestId, string path, long started, bool rest = false)
     {
         RequestId = requestId;
@@ -121,6 +123,9 @@ public sealed class AccessFeature
         call.StatusCode = (int)status;
         return call;
     }
+
+    /// <summary>True the first time only: the entry is queued once, as a REST answer starts or when the call ends.</summary>
+    internal bool Claim() => Interlocked.Exchange(ref claimed, 1) == 0;
 
     /// <summary>
     /// The status code a REST call was answered with, noted by the error mapping (the JSON answer carries no

@@ -36,11 +36,39 @@ public sealed class AccessLogMiddleware(RequestDelegate next, AccessLog log, Tim
         var call = new AccessFeature(RequestIds.Next(time), path, Stopwatch.GetTimestamp(), rest);
         context.Response.Headers[RequestIdHeader] = call.RequestId;
         context.Features.Set(call);
+        if (rest)
+        {
+            // A complete JSON answer can reach the caller before this middleware's finally runs, so a REST call
+            // that is answered in one piece is queued as its answer starts: a read of the log the caller makes
+            // next sees it, as with gRPC, whose trailers go out only after the pipeline returns. A streamed
+            // answer starts with its first message and is logged when it ends, like a gRPC stream.
+            context.Response.OnStarting(QueueOnStartAsync, (call, context, this));
+        }
+
         try
         {
             await next(context);
         }
         finally
+        {
+            Queue(call, context);
+        }
+    }
+
+    private static Task QueueOnStartAsync(object state)
+    {
+        var (call, context, self) = ((AccessFeature, HttpContext, AccessLogMiddleware))state;
+        if (context.GetEndpoint()?.Metadata.GetMetadata<global::Grpc.AspNetCore.Server.GrpcMethodMetadata>()?.Method.Type is not (global::Grpc.Core.MethodType.ServerStreaming or global::Grpc.Core.MethodType.DuplexStreaming))
+        {
+            self.Queue(call, context);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private void Queue(AccessFeature call, HttpContext context)
+    {
+        if (call.Claim())
         {
             call.End(context, time);
             log.Append(call);
