@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 using WangJian.Credit.Domain;
 using WangJian.Credit.Server.Publicity;
 
@@ -12,6 +13,8 @@ namespace WangJian.Credit.Server.Web.Pages;
 /// behind it and each decision still inside its publicity period.
 /// </summary>
 [AllowAnonymous]
+// The public pages show what PublicService answers: the same per-address limit, so they are no way around it.
+[EnableRateLimiting(PublicRateLimit.Policy)]
 public sealed class PublicSearchModel(PublicRecords records) : PageModel
 {
     [BindProperty(SupportsGet = true)]
