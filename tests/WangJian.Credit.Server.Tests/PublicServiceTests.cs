@@ -99,6 +99,11 @@ public sealed class PublicRateLimitTests(LimitedOperatorFixture server) : IClass
         Assert.Equal((int)StatusCode.ResourceExhausted, refusal.Code);
         Assert.Contains("Public:PermitsPerMinute", refusal.Message);
 
+        // The public pages show what PublicService answers and count against the same limit: no way around it.
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await http.GetAsync($"{server.HttpAddress}/")).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await http.GetAsync($"{server.HttpAddress}/blacklist")).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await http.GetAsync($"{server.HttpAddress}/verify")).StatusCode);
+
         // Other services are not limited.
         var status = await server.Credit().GetCreditStatusAsync(new GetCreditStatusRequest { OperatorId = server.OperatorA });
         Assert.Equal(server.OperatorA, status.Status.OperatorId);
