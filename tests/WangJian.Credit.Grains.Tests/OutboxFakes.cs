@@ -45,8 +45,6 @@ public sealed class GatedNoticeStore : INoticeStore
     public Task SetAcknowledgementAsync(string agency, long sequence, DateTimeOffset at, string by, string action) =>
         inner.SetAcknowledgementAsync(agency, sequence, at, by, action);
 
-    public Task MarkPendingAsync(string operatorId) => inner.MarkPendingAsync(operatorId);
-
     public Task ClearPendingAsync(string operatorId) => inner.ClearPendingAsync(operatorId);
 
     public Task<IReadOnlyList<string>> PendingOperatorsAsync() => inner.PendingOperatorsAsync();

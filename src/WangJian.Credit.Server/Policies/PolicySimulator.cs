@@ -253,19 +253,19 @@ public static class Histories
             {
                 if (knownAt is null || v.RecordedAt <= knownAt)
                 {
-                    history.Add(v);
+                    history = history.With(v);
                 }
             }
             else if (entry.Status is { } s)
             {
                 if ((knownAt is null || s.Change.RecordedAt <= knownAt) && history.Find(s.ViolationId) is { } violation)
                 {
-                    history.Replace(violation with { Changes = [.. violation.Changes, s.Change] });
+                    history = history.WithChanged(violation with { Changes = [.. violation.Changes, s.Change] });
                 }
             }
             else if (entry.ListingRepair is { } r && (knownAt is null || r.RecordedAt <= knownAt))
             {
-                history.AddListingRepair(r);
+                history = history.WithListingRepair(r);
             }
         }
 
