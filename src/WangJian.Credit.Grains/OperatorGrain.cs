@@ -30,22 +30,21 @@ public sealed class OperatorGrain(
 
     private static readonly TimeSpan OutboxRetry = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long an operator with no record stays in memory after its last read: one to two of these.</summary>
-    private static readonly TimeSpan UnknownLinger = TimeSpan.FromMilliseconds(250);
-
     private readonly OperatorCore core = new(scorer);
+    private UnknownRelease release = null!;
+    private AnnouncementPublisher publisher = null!;
     private OperatorSnapshot state = null!;
 
     // Set when a write failed: the store may or may not hold it (a timeout), so the next call reloads.
     private bool stale = true;
     private IGrainTimer? retryTimer;
-    private IGrainTimer? releaseTimer;
-    private bool readSinceTick;
 
     private OperatorContext Now => new(versions.Timeline, clock.UtcNow);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        publisher = new AnnouncementPublisher(changeLog, GrainFactory);
+        release = new UnknownRelease(() => state.HasRecord, DeactivateOnIdle, tick => this.RegisterGrainTimer(tick, new GrainTimerCreationOptions(UnknownRelease.Linger, UnknownRelease.Linger) { KeepAlive = false }));
         await EnsureLoadedAsync();
         if (state.HasRecord)
         {
@@ -60,19 +59,19 @@ public sealed class OperatorGrain(
 
     public async Task<IReadOnlyList<RecordOutcome>> RecordViolationsAsync(IReadOnlyList<ViolationDraft> drafts, string recordedBy)
     {
-        await EnsureLoadedAsync();
-        var recorded = core.Record(state, drafts, recordedBy, Now);
+        var recorded = core.Record(await LoadedAsync(), drafts, recordedBy, Now);
         await ApplyAsync(recorded.Decision);
         return recorded.Outcomes;
     }
 
-    public async Task<Assessment> GetAssessmentAsync(DateTimeOffset? asOf)
-    {
-        await EnsureLoadedAsync();
-        var assessment = asOf is { } t ? core.AssessAt(state, versions.Timeline, t) : Current();
-        ReleaseIfUnknown();
-        return assessment;
-    }
+    public Task<Assessment> GetAssessmentAsync(DateTimeOffset? asOf) =>
+        ReadAsync(s => asOf is { } t ? core.AssessAt(s, versions.Timeline, t) : Current());
+
+    public Task<OperatorStatus> GetStatusAsync() => ReadAsync(_ => new OperatorStatus(Current(), state.Head.Revision));
+
+    public Task<OperatorHistory> GetHistoryAsync() => ReadAsync(s => s.History.ToHistory());
+
+    public Task<IReadOnlyList<PunishmentCase>> GetPunishmentCasesAsync() => ReadAsync<IReadOnlyList<PunishmentCase>>(s => s.Cases);
 
     public async Task<CommandOutcome> RevokeViolationAsync(string violationId, string reason, string by, SecondPerson? approval) =>
         Outcome(await ApplyAsync(core.Revoke(await LoadedAsync(), violationId, reason, by, approval, Now)));
@@ -87,28 +86,6 @@ public sealed class OperatorGrain(
     {
         var d = await ApplyAsync(core.OpenCase(await LoadedAsync(), by, reason, Now));
         return new CaseOutcome(d.Case, d.CaseCreated, d.Error);
-    }
-
-    public async Task<OperatorHistory> GetHistoryAsync()
-    {
-        var history = (await LoadedAsync()).History.ToHistory();
-        ReleaseIfUnknown();
-        return history;
-    }
-
-    public async Task<OperatorStatus> GetStatusAsync()
-    {
-        await EnsureLoadedAsync();
-        var status = new OperatorStatus(Current(), state.Head.Revision);
-        ReleaseIfUnknown();
-        return status;
-    }
-
-    public async Task<IReadOnlyList<PunishmentCase>> GetPunishmentCasesAsync()
-    {
-        var cases = (await LoadedAsync()).Cases;
-        ReleaseIfUnknown();
-        return cases;
     }
 
     public async Task<PolicyOutcome> ApplyPolicyAsync()
@@ -138,6 +115,14 @@ public sealed class OperatorGrain(
     }
 
     private static CommandOutcome Outcome(OperatorDecision d) => new(d.Violation, d.Assessment, d.Error);
+
+    /// <summary>A read; an operator with no record then lets its activation go (<see cref="UnknownRelease"/>).</summary>
+    private async Task<T> ReadAsync<T>(Func<OperatorSnapshot, T> read)
+    {
+        var result = read(await LoadedAsync());
+        release.Read(state.OperatorId);
+        return result;
+    }
 
     private async Task<OperatorSnapshot> LoadedAsync()
     {
@@ -203,35 +188,28 @@ public sealed class OperatorGrain(
     }
 
     /// <summary>
-    /// The one publisher: the outbox in order, credit changes to the feed and notices to their agencies'
-    /// outboxes, both idempotent (per operator and number, per notice id), so a crash between publishing
-    /// and forgetting only republishes. What went out is forgotten in memory only: the next write stores
-    /// that, and until then a reactivation merely republishes.
+    /// Publishes the outbox (<see cref="AnnouncementPublisher"/>). What went out is forgotten in memory only:
+    /// the next write stores that, and until then a reactivation merely republishes.
     /// </summary>
     private async Task PublishAsync()
     {
-        var published = 0;
-        try
+        if (state.Head.Announcements.Count == 0)
         {
-            foreach (var a in state.Head.Announcements)
-            {
-                await (a.Change is { } change ? changeLog.PublishAsync(change) : GrainFactory.GetGrain<IAgencyOutboxGrain>(a.Notice!.Agency).EnqueueAsync(a.Notice));
-                published++;
-            }
+            return;
+        }
 
+        var (published, failure) = await publisher.PublishAsync(state.Head.Announcements);
+        state = OperatorCore.Published(state, published);
+        if (failure is null)
+        {
             retryTimer?.Dispose();
             retryTimer = null;
+            return;
         }
-        catch (Exception e)
-        {
-            // The command that caused them has succeeded: its announcements wait for the timer.
-            logger.LogWarning(e, "Publishing {Count} announcement(s) of {Operator} failed; retrying", state.Head.Announcements.Count - published, state.OperatorId);
-            retryTimer ??= this.RegisterGrainTimer(RetryPublishAsync, new GrainTimerCreationOptions(OutboxRetry, OutboxRetry) { KeepAlive = true });
-        }
-        finally
-        {
-            state = OperatorCore.Published(state, published);
-        }
+
+        // The command that caused them has succeeded: the rest waits for the timer (or the next activation).
+        logger.LogWarning(failure, "Publishing {Count} announcement(s) of {Operator} failed; retrying", state.Head.Announcements.Count, state.OperatorId);
+        retryTimer ??= this.RegisterGrainTimer(RetryPublishAsync, new GrainTimerCreationOptions(OutboxRetry, OutboxRetry) { KeepAlive = true });
     }
 
     /// <summary>The retry timer's turn: after a failed write the record is reloaded first, so only stored announcements go out.</summary>
@@ -251,44 +229,5 @@ public sealed class OperatorGrain(
         {
             await this.UnregisterReminder(reminder);
         }
-    }
-
-    /// <summary>
-    /// An operator with no record has nothing worth keeping in memory: read for the first time in a while,
-    /// its activation goes as soon as it is idle (a later call simply activates it again). One asked about
-    /// again soon after (a popular clean seller) stays until a tick of <see cref="UnknownLinger"/> passes
-    /// without a read, so it is not reactivated per call.
-    /// </summary>
-    private void ReleaseIfUnknown()
-    {
-        if (state.HasRecord)
-        {
-            return;
-        }
-
-        if (releaseTimer is null && !RecentlyUnknown.SeenBefore(state.OperatorId))
-        {
-            DeactivateOnIdle();
-            return;
-        }
-
-        readSinceTick = true;
-        releaseTimer ??= this.RegisterGrainTimer(ReleaseIfIdle, new GrainTimerCreationOptions(UnknownLinger, UnknownLinger) { KeepAlive = false });
-    }
-
-    private Task ReleaseIfIdle()
-    {
-        if (state.HasRecord)
-        {
-            releaseTimer?.Dispose();
-            releaseTimer = null;
-        }
-        else if (!readSinceTick)
-        {
-            DeactivateOnIdle();
-        }
-
-        readSinceTick = false;
-        return Task.CompletedTask;
     }
 }

@@ -5,7 +5,6 @@ using StackExchange.Redis;
 using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
 using WangJian.Credit.Grains;
-using WangJian.Credit.Rules;
 using WangJian.Credit.Server.Storage;
 
 namespace WangJian.Credit.Server.Policies;
