@@ -193,12 +193,7 @@ public sealed class OperatorGrain(
     /// </summary>
     private async Task PublishAsync()
     {
-        if (state.Head.Announcements.Count == 0)
-        {
-            return;
-        }
-
-        var (published, failure) = await publisher.PublishAsync(state.Head.Announcements);
+        var (published, failure) = state.Head.Announcements.Count == 0 ? (0, null) : await publisher.PublishAsync(state.Head.Announcements);
         state = OperatorCore.Published(state, published);
         if (failure is null)
         {
