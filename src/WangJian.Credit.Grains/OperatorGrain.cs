@@ -24,6 +24,7 @@ public sealed class OperatorGrain(
     PolicyVersions versions,
     CreditClock clock,
     ICreditChangeLog changeLog,
+    CurrentStatuses current,
     ILogger<OperatorGrain> logger) : Grain, IOperatorGrain, IRemindable
 {
     public const string NextChangeReminder = "next-change";
@@ -54,6 +55,12 @@ public sealed class OperatorGrain(
         }
     }
 
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        current.Withdraw(this.GetPrimaryKeyString(), this);
+        return Task.CompletedTask;
+    }
+
     public async Task<RecordOutcome> RecordViolationAsync(ViolationDraft draft, string recordedBy) =>
         (await RecordViolationsAsync([draft], recordedBy))[0];
 
@@ -65,9 +72,9 @@ public sealed class OperatorGrain(
     }
 
     public Task<Assessment> GetAssessmentAsync(DateTimeOffset? asOf) =>
-        ReadAsync(s => asOf is { } t ? core.AssessAt(s, versions.Timeline, t) : Current());
+        ReadAsync(s => asOf is { } t ? core.AssessAt(s, versions.Timeline, t) : Offered(Current()));
 
-    public Task<OperatorStatus> GetStatusAsync() => ReadAsync(_ => new OperatorStatus(Current(), state.Head.Revision));
+    public Task<OperatorStatus> GetStatusAsync() => ReadAsync(_ => new OperatorStatus(Offered(Current()), state.Head.Revision));
 
     public Task<OperatorHistory> GetHistoryAsync() => ReadAsync(s => s.History.ToHistory());
 
@@ -134,6 +141,7 @@ public sealed class OperatorGrain(
     {
         if (stale)
         {
+            current.Withdraw(this.GetPrimaryKeyString(), this);
             state = OperatorSnapshot.From(this.GetPrimaryKeyString(), await store.LoadAsync(this.GetPrimaryKeyString()));
             stale = false;
         }
@@ -142,6 +150,17 @@ public sealed class OperatorGrain(
     private Assessment Current()
     {
         (var assessment, state) = core.Current(state, Now);
+        return assessment;
+    }
+
+    /// <summary>Shares the committed current assessment with this silo's readers (<see cref="CurrentStatuses"/>).</summary>
+    private Assessment Offered(Assessment assessment)
+    {
+        if (!stale && state.HasRecord && state.Cached is { } cached && state.CachedUnder is { } under)
+        {
+            current.Publish(state.OperatorId, this, cached, under, state.Head.Revision);
+        }
+
         return assessment;
     }
 
@@ -164,6 +183,8 @@ public sealed class OperatorGrain(
 
         if (d.MustWrite)
         {
+            // Readers of this silo must not be answered from the state this write replaces once it lands.
+            current.Withdraw(state.OperatorId, this);
             var cases = d.ChangedCases.Select(i => KeyValuePair.Create(i, d.State.Cases[i])).ToArray();
             try
             {

@@ -339,6 +339,8 @@ public static class ServerHost
 
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, GrpcAuthorizationResultHandler>();
         services.AddSingleton<ViolationCommands>();
+        services.AddSingleton<CurrentStatuses>();
+        services.AddSingleton<CreditReads>();
         services.AddSingleton<AgencyChecks>();
         services.AddSingleton<OperatorFiles>();
         services.AddSingleton<ApprovalInbox>();
@@ -349,6 +351,18 @@ public static class ServerHost
             o.Interceptors.Add<CommitBarrierInterceptor>();
             o.MaxReceiveMessageSize = 4 * 1024 * 1024;
         });
+        // The services and interceptors keep no per-call state: one instance each, not a construction with
+        // its dependencies resolved on every call (grpc-dotnet uses a type's own registration when it has one).
+        services.AddSingleton<ErrorInterceptor>();
+        services.AddSingleton<CommitBarrierInterceptor>();
+        services.AddSingleton<RegulatorGrpcService>();
+        services.AddSingleton<CreditGrpcService>();
+        services.AddSingleton<AgencyGrpcService>();
+        services.AddSingleton<AuditGrpcService>();
+        services.AddSingleton<PlatformGrpcService>();
+        services.AddSingleton<PolicyGrpcService>();
+        services.AddSingleton<OperatorGrpcService>();
+        services.AddSingleton<PublicGrpcService>();
         JsonApi.Add(services, grpc);
         services.AddSingleton(listeners);
         services.AddGrpcReflection();

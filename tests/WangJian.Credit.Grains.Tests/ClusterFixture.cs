@@ -23,11 +23,20 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     public CreditPolicy Policy { get; } = PolicyFile.Load();
 
+    public PolicyVersions Versions { get; }
+
+    public PolicyTimeline Timeline => Versions.Timeline;
+
     public InMemoryChangeLog Changes { get; } = new();
 
     public InMemoryNoticeStore Notices { get; } = new();
 
     public InMemoryOperatorStore Operators { get; } = new();
+
+    /// <summary>The silo's shared current statuses (one silo).</summary>
+    public CurrentStatuses Current { get; } = new();
+
+    public ClusterFixture() => Versions = new PolicyVersions(Policy);
 
     public async Task InitializeAsync()
     {
@@ -37,7 +46,8 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.AddMemoryGrainStorage(StorageNames.Credit);
             silo.UseInMemoryReminderService();
             silo.Services.AddSingleton(new CreditClock(Time));
-            silo.Services.AddSingleton(new PolicyVersions(Policy));
+            silo.Services.AddSingleton(Versions);
+            silo.Services.AddSingleton(Current);
             silo.Services.AddSingleton<ICreditScorer, NRulesCreditScorer>();
             silo.Services.AddSingleton<ICreditChangeLog>(Changes);
             silo.Services.AddSingleton<INoticeStore>(Notices);

@@ -33,8 +33,16 @@ public sealed class InMemoryOperatorStore : IOperatorStore
         }
     }
 
+    /// <summary>Writes of this operator fail as a store that went away would (null: none fail).</summary>
+    public string? FailWritesOf { get; set; }
+
     public Task WriteAsync(string operatorId, OperatorWrite write)
     {
+        if (operatorId == FailWritesOf)
+        {
+            throw new TimeoutException($"the store did not answer the write of {operatorId}");
+        }
+
         var r = records.GetOrAdd(operatorId, _ => new Stored());
         lock (r)
         {

@@ -79,6 +79,81 @@ public abstract class AccessLogStoreTests : StoreTestBase
     }
 
     [Fact]
+    public async Task OperatorsOfOneBucket_ToldApartByTheQuery()
+    {
+        using var log = new AccessLog(Redis, clock, new AuditOptions(), NullLogger<AccessLog>.Instance);
+        // Two USCCs that share a day-index bucket (found by trying: 65,536 buckets).
+        var byBucket = new Dictionary<string, string>();
+        string first, second;
+        for (var i = 0; ; i++)
+        {
+            var op = $"91330100{i:D9}X";
+            if (byBucket.TryGetValue(AccessLog.OperatorField(op), out var other))
+            {
+                (first, second) = (other, op);
+                break;
+            }
+
+            byBucket[AccessLog.OperatorField(op)] = op;
+        }
+
+        var a = Append(log, "screening", [first]);
+        var b = Append(log, "screening", [second]);
+        await log.FlushAsync();
+
+        Assert.Equal([a], (await AllAsync(log, new AccessQuery(null, first, null, null, null, null), pageSize: 10)).Select(e => e.RequestId));
+        Assert.Equal([b], (await AllAsync(log, new AccessQuery(null, second, null, null, null, null), pageSize: 10)).Select(e => e.RequestId));
+    }
+
+    [Fact]
+    public async Task DistinctOperatorsBeyondTheBuckets_KeepTheDayIndexBounded()
+    {
+        using var log = new AccessLog(Redis, clock, new AuditOptions(), NullLogger<AccessLog>.Instance);
+        const int Operators = 70_000;
+        for (var i = 0; i < Operators; i += 1000)
+        {
+            Append(log, "screening", Enumerable.Range(i, 1000).Select(n => $"91330100{n:D9}X").ToArray());
+        }
+
+        await log.FlushAsync();
+        var db = Redis.GetDatabase();
+        long fields = 0;
+        foreach (var key in await KeysAsync("wj:access:d:*"))
+        {
+            fields += await db.HashLengthAsync(key);
+        }
+
+        // One field per bucket touched (70,000 random operators touch about 43,000 of the 65,536) and one for
+        // the principal: never more than the buckets, whatever the number of operators read.
+        Assert.InRange(fields, 1, 65_536 + 1);
+        Assert.True(fields < Operators * 3 / 4, $"{fields} index fields for {Operators} operators");
+        Assert.Single(await AllAsync(log, new AccessQuery(null, "91330100000069999X", null, null, null, null), pageSize: 10));
+    }
+
+    [Fact]
+    public async Task DayIndexOfEarlierBuilds_OneFieldPerOperator_IsStillRead()
+    {
+        // A batch indexed as builds before the buckets did: the operator's own field in the day index.
+        var db = Redis.GetDatabase();
+        var op = "91330100000000001C";
+        var line = $"fedcba9876543210fedcba9876543210\t{Start.UtcTicks}\tscreening\tplatform\twangjian.credit.v1.CreditService/GetCreditStatus\t{op}\t0\tOK\t127.0.0.1:5000\t3";
+        await db.StringSetAsync("wj:access:b:legacy1", line);
+        await db.SortedSetAddAsync("wj:access", "legacy1", Start.ToUnixTimeMilliseconds());
+        await db.StringSetAsync("wj:access:layout", "2");
+        var field = AccessLog.LegacyOperatorField(op);
+        var day = new DateTimeOffset(Start.Year, Start.Month, Start.Day, 0, 0, 0, TimeSpan.Zero);
+        await db.HashSetAsync(AccessLog.DayKey(day, AccessLog.Shard(field)), field, ((Start.Hour * 60) + Start.Minute).ToString("x4"));
+
+        using var log = new AccessLog(Redis, clock, new AuditOptions(), NullLogger<AccessLog>.Instance);
+        clock.Advance(TimeSpan.FromSeconds(5));
+        var id = Append(log, "screening", [op]);
+        await log.FlushAsync();
+
+        var found = await AllAsync(log, new AccessQuery(null, op, null, null, null, null), pageSize: 1);
+        Assert.Equal([id, "fedcba9876543210fedcba9876543210"], found.Select(e => e.RequestId));
+    }
+
+    [Fact]
     public async Task EarlierLayout_MovedToTheDayIndex_OldIndexesDeleted()
     {
         // A batch as builds before the day index wrote it: plain lines, indexed per operator and principal.

@@ -5,13 +5,14 @@ using WangJian.Credit.Domain;
 using WangJian.Credit.Grains;
 using WangJian.Credit.Server.Auth;
 using WangJian.Credit.Server.Storage;
+using WangJian.Credit.Server.UseCases;
 using WangJian.Credit.V1;
 
 namespace WangJian.Credit.Server.Grpc;
 
 /// <summary>Seller credit for platforms: one operator or a batch, now or at a past instant; an operator principal reads only its own.</summary>
 [Authorize(Roles = Roles.CreditService)]
-public sealed partial class CreditGrpcService(IGrainFactory grains, PolicyVersions versions, TimeProvider time, RedisChangeLog changes, ChangeViews views, ChangeNotifier notifier) : CreditService.CreditServiceBase
+public sealed partial class CreditGrpcService(CreditReads reads, TimeProvider time, RedisChangeLog changes, ChangeViews views, ChangeNotifier notifier) : CreditService.CreditServiceBase
 {
     public const int MaxBatch = 1000;
 
@@ -23,8 +24,7 @@ public sealed partial class CreditGrpcService(IGrainFactory grains, PolicyVersio
         RequestFields.ThrowIfAny(errors);
         Caller.RequireOwnOperator(context, [op]);
 
-        var assessment = await grains.Operator(op).GetAssessmentAsync(asOf);
-        return new GetCreditStatusResponse { Status = ProtoMapper.ToProto(assessment, versions.Timeline) };
+        return new GetCreditStatusResponse { Status = await reads.StatusMessageAsync(op, asOf) };
     }
 
     public override async Task<BatchGetCreditStatusResponse> BatchGetCreditStatus(BatchGetCreditStatusRequest request, ServerCallContext context)
@@ -48,9 +48,18 @@ public sealed partial class CreditGrpcService(IGrainFactory grains, PolicyVersio
 
         RequestFields.ThrowIfAny(errors);
         Caller.RequireOwnOperator(context, ids);
-        var assessments = await Task.WhenAll(ids.Select(id => grains.Operator(id).GetAssessmentAsync(asOf)));
+        var statuses = new ValueTask<CreditStatus>[ids.Length];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            statuses[i] = reads.StatusMessageAsync(ids[i], asOf);
+        }
+
         var response = new BatchGetCreditStatusResponse();
-        response.Statuses.AddRange(assessments.Select(a => ProtoMapper.ToProto(a, versions.Timeline)));
+        foreach (var status in statuses)
+        {
+            response.Statuses.Add(await status);
+        }
+
         return response;
     }
 }

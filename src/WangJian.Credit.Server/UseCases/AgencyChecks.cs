@@ -14,7 +14,7 @@ public sealed record AnsweredCheck(CheckAnswer Answer, StoredCheck Record, Asses
 /// A pre-approval check by the agency the user is bound to, for AgencyGrpcService.CheckOperator and the
 /// console's check form alike: the answer is stored, and on disk (the pipeline's commit barrier) before it is given.
 /// </summary>
-public sealed class AgencyChecks(IGrainFactory grains, PolicyVersions versions, TimeProvider time, CheckLog checks)
+public sealed class AgencyChecks(CreditReads reads, PolicyVersions versions, TimeProvider time, CheckLog checks)
 {
     // Matters only grow across versions (PolicyCatalog.Validate); computed once per timeline.
     private (PolicyTimeline Timeline, IReadOnlySet<string> Matters) known;
@@ -54,7 +54,7 @@ public sealed class AgencyChecks(IGrainFactory grains, PolicyVersions versions, 
     public async Task<AnsweredCheck> CheckAsync(ClaimsPrincipal user, string op, string matter)
     {
         var agency = Caller.Agency(user);
-        var (assessment, version) = await grains.Operator(op).GetStatusAsync();
+        var (assessment, version) = await reads.StatusAsync(op);
         var answer = PreApprovalCheck.Decide(assessment, versions.Timeline.PolicyOf(assessment), agency, matter);
         var now = time.GetUtcNow();
         var record = new StoredCheck(

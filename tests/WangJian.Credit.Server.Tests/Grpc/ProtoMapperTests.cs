@@ -38,6 +38,47 @@ public sealed class ProtoMapperTests
     }
 
     [Fact]
+    public void At_IsTheSameStatusAtAnotherInstant_WithEveryFieldCopied()
+    {
+        var status = new Proto.CreditStatus
+        {
+            OperatorId = "91330106673959654P",
+            AsOf = ProtoMapper.ToTimestamp(Decided),
+            PolicyVersion = "2019.1",
+            Score = 42.5,
+            Grade = Proto.Grade.D,
+            Blacklisted = true,
+            Listing = new Proto.Listing { ListedAt = ProtoMapper.ToTimestamp(Decided) },
+            NextChangeTime = ProtoMapper.ToTimestamp(Decided.AddYears(1)),
+            Deductions = { new Proto.Deduction { ViolationId = "v1", Points = 57.5 } },
+            PlatformMeasures = { "SEARCH_DEMOTION" },
+        };
+        // Every field is set, so a field added to the message later and not copied by At fails here.
+        foreach (var field in Proto.CreditStatus.Descriptor.Fields.InFieldNumberOrder())
+        {
+            var value = field.Accessor.GetValue(status);
+            Assert.True(
+                value switch
+                {
+                    System.Collections.IList list => list.Count > 0,
+                    string text => text.Length > 0,
+                    double number => number != 0,
+                    bool flag => flag,
+                    System.Enum e => Convert.ToInt32(e) != 0,
+                    _ => value is not null,
+                },
+                field.Name);
+        }
+
+        var later = Decided.AddDays(3);
+        var expected = status.Clone();
+        expected.AsOf = ProtoMapper.ToTimestamp(later);
+
+        Assert.Equal(expected, ProtoMapper.At(status, later));
+        Assert.Equal(ProtoMapper.ToTimestamp(Decided), status.AsOf);
+    }
+
+    [Fact]
     public void CreditStatus_WithNoRecord_IsHundredANotListed()
     {
         var status = ProtoMapper.ToProto(new NRulesCreditScorer().Assess(OperatorHistory.Empty("91330106673959654P"), Policy, Decided), Policy);
