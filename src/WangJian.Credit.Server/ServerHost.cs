@@ -296,7 +296,6 @@ public static class ServerHost
         services.AddSingleton(calendar);
         services.AddSingleton<ApplicationStore>();
         services.AddSingleton<ApplicationService>();
-        services.AddSingleton<CreditFiles>();
         services.AddSingleton(signingKeys);
         services.AddSingleton<ReportStore>();
         services.AddSingleton(new ReportFontFamily(fontFamily));

@@ -102,6 +102,13 @@ public sealed class ConsoleTests(ConsoleFixture server)
         Assert.Equal(85m, past[^1][1].GetDecimal());
         // Forward, the path to repair climbs back (the deduction ages out) when nothing new is recorded.
         Assert.Equal(100m, after.GetProperty("forward").EnumerateArray().Last()[1].GetDecimal());
+        // The "now" marker: a vertical line drawn at the file's instant, after the past and where the path to repair starts.
+        var now = after.GetProperty("now").GetInt64();
+        var marker = await page.EvaluateAsync<JsonElement>("() => echarts.getInstanceByDom(document.getElementById('score-chart')).getOption().series[1].markLine.data[0]");
+        Assert.Equal(now, (long)marker.GetProperty("xAxis").GetDouble());
+        Assert.Equal("现在", marker.GetProperty("name").GetString());
+        Assert.True(past[^1][0].GetInt64() <= now && now <= after.GetProperty("forward")[0][0].GetInt64());
+        await Assertions.Expect(page.Locator("#score-chart")).ToHaveAttributeAsync("data-now", now.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await Pages.AssertAccessibleAsync(page);
         await Pages.ScreenshotAsync(page, "credit-file");
         await Pages.ScreenshotAsync(page, "score-chart", "#score-chart");

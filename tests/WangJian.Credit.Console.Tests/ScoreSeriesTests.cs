@@ -25,7 +25,7 @@ public sealed class ScoreSeriesTests
         var random = new Random(seed);
         var now = new DateTimeOffset(2026, 12, 1, 8, 0, 0, TimeSpan.Zero);
         var history = RandomHistory(random, now);
-        var files = new OperatorFiles(null!, new WangJian.Credit.Grains.PolicyVersions(Policy), Scorer, TimeProvider.System, null!);
+        var files = new OperatorFiles(null!, new WangJian.Credit.Grains.PolicyVersions(Policy), Scorer, TimeProvider.System, null!, null!);
 
         var series = files.Series(history, now);
 

@@ -171,6 +171,19 @@ public sealed partial class ApplicationService(
         return new ApplicationPage(refreshed, next is { } n ? ApplicationStore.FormatPosition(n) : null, overdue.Items.Count);
     }
 
+    /// <summary>One application as the inbox of <paramref name="who"/> may open it: NOT_FOUND, or PERMISSION_DENIED outside its scope.</summary>
+    public async Task<StoredApplication> GetForDeciderAsync(string applicationId, Decider who)
+    {
+        var application = await store.GetAsync(applicationId.Trim()) ?? throw GrpcErrors.NotFound($"there is no application {applicationId}");
+        var outside = application.AuthorityCodes.Where(a => !who.Scope.Covers(a)).ToArray();
+        if (who.Role != Auth.Roles.Admin && outside.Length > 0)
+        {
+            throw GrpcErrors.PermissionDenied(Caller.OutOfScope(who.Name, who.Scope, outside, $"reading application {application.ApplicationId}"));
+        }
+
+        return await RefreshAsync(application);
+    }
+
     /// <summary>
     /// Approves or rejects a submitted application. PERMISSION_DENIED when the caller's scope does not cover
     /// its authorities; FAILED_PRECONDITION when it is no longer submitted, or when the change cannot be

@@ -7,6 +7,7 @@ using WangJian.Credit.Domain;
 using WangJian.Credit.Grains;
 using WangJian.Credit.Server.Applications;
 using WangJian.Credit.Server.Auth;
+using WangJian.Credit.Server.UseCases;
 using WangJian.Credit.V1;
 
 namespace WangJian.Credit.Server.Grpc;
@@ -17,13 +18,13 @@ namespace WangJian.Credit.Server.Grpc;
 /// person records the approval's outcome on it (ApplicationService.RefreshAsync).
 /// </remarks>
 [Authorize(Roles = Roles.OperatorService)]
-public sealed class OperatorGrpcService(CreditFiles files, ApplicationService applications, PolicyVersions versions, CreditClock clock) : OperatorService.OperatorServiceBase
+public sealed class OperatorGrpcService(OperatorFiles files, ApplicationService applications, PolicyVersions versions, CreditClock clock) : OperatorService.OperatorServiceBase
 {
     [Writes]
     public override async Task<GetCreditFileResponse> GetCreditFile(GetCreditFileRequest request, ServerCallContext context)
     {
         var op = Own(request.OperatorId, context);
-        var file = await files.GetAsync(op);
+        var file = await files.GetOwnAsync(op);
         var now = clock.UtcNow;
         var response = new GetCreditFileResponse { Status = ProtoMapper.ToProto(file.Status, versions.Timeline) };
         response.Violations.AddRange(file.History.Violations.Select(v => ProtoMapper.ToProto(v, versions.Timeline)));

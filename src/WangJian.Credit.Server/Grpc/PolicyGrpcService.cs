@@ -47,20 +47,11 @@ public sealed class PolicyGrpcService(PolicyCatalog catalog, PolicySimulator sim
     public override async Task SimulatePolicy(SimulatePolicyRequest request, IServerStreamWriter<SimulatePolicyResponse> responseStream, ServerCallContext context)
     {
         var errors = new List<Domain.FieldViolation>();
-        var now = time.GetUtcNow();
-        var verdict = catalog.Validate(request.Document);
-        errors.AddRange(verdict.Errors.Select(e => new Domain.FieldViolation("document", e)));
-        var asOf = RequestFields.PastInstant(request.AsOf, "as_of", now, errors);
+        var asOf = ProtoMapper.ToInstant(request.AsOf, "as_of", errors);
         var from = ProtoMapper.ToInstant(request.ChecksFrom, "checks_from", errors);
         var to = ProtoMapper.ToInstant(request.ChecksTo, "checks_to", errors);
-        if (from is { } f && to is { } t && f > t)
-        {
-            errors.Add(new("checks_from", $"checks_from {f:O} is after checks_to {t:O}"));
-        }
-
-        RequestFields.ThrowIfAny(errors);
         var last = DateTimeOffset.MinValue;
-        var report = await simulator.SimulateAsync(verdict.Policy!, asOf, from, to, async p =>
+        var report = await simulator.SimulateAsync(catalog.Validate(request.Document), asOf, from, to, errors, async p =>
         {
             var at = time.GetUtcNow();
             if (at - last < ProgressEvery && p.Done < p.Total)

@@ -74,15 +74,7 @@ public sealed class PublicGrpcService(PublicRecords records, CreditReports repor
 
     public override async Task<VerifyCreditReportResponse> VerifyCreditReport(VerifyCreditReportRequest request, ServerCallContext context)
     {
-        var errors = new List<Domain.FieldViolation>();
-        RequestFields.Required(request.ReportNumber, "report_number", 64, errors);
-        if (!System.Text.RegularExpressions.Regex.IsMatch(request.Sha256 ?? string.Empty, "^[0-9a-fA-F]{64}$"))
-        {
-            errors.Add(new("sha256", "sha256 must be 64 hex digits"));
-        }
-
-        RequestFields.ThrowIfAny(errors);
-        var found = await reports.VerifyAsync(request.ReportNumber, request.Sha256!);
+        var found = await reports.VerifyTypedAsync(request.ReportNumber, request.Sha256);
         var response = new VerifyCreditReportResponse
         {
             Verdict = found.Verdict switch

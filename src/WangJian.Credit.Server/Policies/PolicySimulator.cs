@@ -37,6 +37,41 @@ public sealed class PolicySimulator(
 
     private static readonly decimal[] Edges = [-20m, -10m, -5m, 0m, 0.5m, 5m, 10m, 20m];
 
+    /// <summary>
+    /// Simulates a candidate document as PolicyService.SimulatePolicy and the console's simulation page do:
+    /// the document's verdict (<see cref="PolicyCatalog.Validate"/>, one violation of <c>document</c> per
+    /// entry), as_of in the past and checks_from no later than checks_to, all refused together as
+    /// INVALID_ARGUMENT with <paramref name="errors"/> (what the caller found in its own fields).
+    /// </summary>
+    public Task<SimulationReport> SimulateAsync(
+        PolicyValidation verdict,
+        DateTimeOffset? asOf,
+        DateTimeOffset? checksFrom,
+        DateTimeOffset? checksTo,
+        List<FieldViolation> errors,
+        Func<SimulationProgress, Task> progress,
+        CancellationToken cancel)
+    {
+        var now = time.GetUtcNow();
+        errors.InsertRange(0, verdict.Errors.Select(e => new FieldViolation("document", e)));
+        if (asOf is { } t && t > now)
+        {
+            errors.Add(new("as_of", $"as_of {t:O} is in the future (server time {now:O})"));
+        }
+        else if (asOf < ViolationDraft.EarliestDecision)
+        {
+            errors.Add(new("as_of", $"as_of {asOf:O} is before 2000-01-01"));
+        }
+
+        if (checksFrom is { } f && checksTo is { } e && f > e)
+        {
+            errors.Add(new("checks_from", $"checks_from {f:O} is after checks_to {e:O}"));
+        }
+
+        Grpc.RequestFields.ThrowIfAny(errors);
+        return SimulateAsync(verdict.Policy!, asOf, checksFrom, checksTo, progress, cancel);
+    }
+
     /// <summary>Runs the simulation; <paramref name="progress"/> is called between pages.</summary>
     public async Task<SimulationReport> SimulateAsync(
         CreditPolicy candidate,

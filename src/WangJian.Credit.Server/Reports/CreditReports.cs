@@ -22,6 +22,19 @@ public enum ReportVerdict
 /// <summary>The verdict and, when valid, what the report is of.</summary>
 public sealed record Verification(ReportVerdict Verdict, ReportRecord? Report);
 
+/// <summary>
+/// What verifying an uploaded report file checked: its signature trailer (number, key id), the signature over
+/// the signed part with that key's public half, and the file's SHA-256 against the digest recorded at issue.
+/// </summary>
+/// <param name="Result">The register's verdict on the number and digest (UNKNOWN when the file has no trailer).</param>
+/// <param name="HasTrailer">The file carries the <see cref="PdfReport.Trailer"/> line.</param>
+/// <param name="ReportNumber">The number the trailer names.</param>
+/// <param name="KeyId">The key id the trailer names.</param>
+/// <param name="KeyKnown">That key id is one of the service's signing keys.</param>
+/// <param name="SignatureValid">The signature verifies with that key (null when it could not be checked).</param>
+/// <param name="Sha256">The uploaded file's digest.</param>
+public sealed record FileVerification(Verification Result, bool HasTrailer, string? ReportNumber, string? KeyId, bool KeyKnown, bool? SignatureValid, string Sha256);
+
 /// <summary>Report settings (<c>Reports:*</c>).</summary>
 public sealed class ReportOptions
 {
@@ -82,6 +95,41 @@ public sealed class CreditReports(IGrainFactory grains, PolicyVersions versions,
             report.ReportNumber, operatorId, report.AsOf, report.IssuedAt, pdf ? "PDF" : "JSON", sha, keys.KeyId, signature, requestedBy,
             report.Grade, report.Score, report.PolicyVersion));
         return new SignedReport(report, content, pdf ? "application/pdf" : "application/json", sha, signature);
+    }
+
+    /// <summary>
+    /// <see cref="VerifyAsync"/> of a number and digest as a caller typed them (PublicService.VerifyCreditReport,
+    /// the console's verification page): INVALID_ARGUMENT for a missing number or a digest that is not 64 hex digits.
+    /// </summary>
+    public Task<Verification> VerifyTypedAsync(string? reportNumber, string? sha256)
+    {
+        var errors = new List<FieldViolation>();
+        RequestFields.Required(reportNumber ?? string.Empty, "report_number", 64, errors);
+        if (!System.Text.RegularExpressions.Regex.IsMatch(sha256?.Trim() ?? string.Empty, "^[0-9a-fA-F]{64}$"))
+        {
+            errors.Add(new("sha256", "sha256 must be 64 hex digits"));
+        }
+
+        RequestFields.ThrowIfAny(errors);
+        return VerifyAsync(reportNumber!, sha256!);
+    }
+
+    /// <summary>
+    /// Verifies a delivered file: its digest against the register under the number its trailer names, and its
+    /// signature with the public half of the key the trailer names (what an offline verifier checks too).
+    /// </summary>
+    public async Task<FileVerification> VerifyFileAsync(byte[] file)
+    {
+        var sha = Convert.ToHexStringLower(SHA256.HashData(file));
+        if (PdfReport.ReadTrailer(file) is not { } trailer)
+        {
+            return new FileVerification(new Verification(ReportVerdict.Unknown, null), false, null, null, false, null, sha);
+        }
+
+        var key = (await keys.ListAsync()).FirstOrDefault(k => k.KeyId == trailer.KeyId);
+        bool? signed = key is null ? null : SigningKeys.Verify(key.PublicKeyPem, trailer.Signed, trailer.Signature);
+        var verdict = await VerifyAsync(trailer.ReportNumber, sha);
+        return new FileVerification(verdict, true, trailer.ReportNumber, trailer.KeyId, key is not null, signed, sha);
     }
 
     /// <summary>VALID when a report of that number was issued with exactly that digest, ALTERED when the digest differs, else UNKNOWN.</summary>

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
 using WangJian.Credit.Grains;
+using WangJian.Credit.Server.Applications;
 using WangJian.Credit.Server.Grpc;
 using WangJian.Credit.Server.Storage;
 
@@ -32,11 +33,26 @@ public sealed record OperatorFile(
     IReadOnlyList<(PunishmentCase Case, IReadOnlyList<NoticeView> Notices)> Cases,
     IReadOnlyList<StoredCheck> Checks);
 
+/// <summary>A measure in force against the operator, from its open punishment case.</summary>
+public sealed record MeasureInForce(string Agency, string MeasureCode, string Description, string CaseId, DateTimeOffset? LiftsAt);
+
+/// <summary>An operator's own credit file (OperatorService.GetCreditFile).</summary>
+public sealed record CreditFile(
+    Assessment Status,
+    OperatorHistory History,
+    IReadOnlyList<string> OpenCaseIds,
+    IReadOnlyList<MeasureInForce> Measures,
+    IReadOnlyList<RepairStep> Path,
+    IReadOnlyList<StoredApplication> OpenApplications);
+
 /// <summary>
-/// Reads an operator's credit file for the console. The chart's series are computed here from the one
-/// history read (the scorer is a pure function of history, policy and instant), not by one grain call per point.
+/// An operator's credit file, the one use case behind the console's file page and OperatorService.GetCreditFile:
+/// the staff's file (<see cref="GetAsync"/>: status, deductions, chart, cases, checks) and the operator's own
+/// view of itself (<see cref="GetOwnAsync"/>: status, cases and measures, the path to repair, open
+/// applications), both from one read of the history. The chart's series are computed here from that read
+/// (the scorer is a pure function of history, policy and instant), not by one grain call per point.
 /// </summary>
-public sealed class OperatorFiles(IGrainFactory grains, PolicyVersions versions, ICreditScorer scorer, TimeProvider time, CheckLog checks)
+public sealed class OperatorFiles(IGrainFactory grains, PolicyVersions versions, ICreditScorer scorer, TimeProvider time, CheckLog checks, ApplicationService applications)
 {
     /// <summary>How far back the chart reaches, and how far forward the path to repair.</summary>
     public static readonly TimeSpan Span = TimeSpan.FromDays(5 * 365 + 1);
@@ -67,6 +83,26 @@ public sealed class OperatorFiles(IGrainFactory grains, PolicyVersions versions,
             series,
             cases.Select(c => (c, (IReadOnlyList<NoticeView>)c.Notices.Select(n => new NoticeView(n, states.GetValueOrDefault(n.NoticeId)?.Status)).ToArray())).ToArray(),
             recent);
+    }
+
+    /// <summary>The operator's view of itself: status as its grain gives it, measures in force, the path to repair, open applications.</summary>
+    public async Task<CreditFile> GetOwnAsync(string operatorId)
+    {
+        var grain = grains.Operator(operatorId);
+        var historyTask = grain.GetHistoryAsync();
+        var casesTask = grain.GetPunishmentCasesAsync();
+        var status = await grain.GetAssessmentAsync(null);
+        var history = await historyTask;
+        var cases = await casesTask;
+
+        // The walk starts at the grain's own as-of instant, so the first step follows the status shown.
+        var path = RepairPath.Compute(history, versions.Timeline, scorer, status.AsOf);
+        var open = cases.Where(c => c.IsOpen).ToArray();
+        var measures = open
+            .SelectMany(c => c.Notices.Where(n => n.Kind == NoticeKind.Impose).Select(n => new MeasureInForce(n.Agency, n.MeasureCode, n.Description, c.CaseId, status.Listing?.ExpiresAt ?? n.ExpiresAt)))
+            .ToArray();
+        var (mine, _) = await applications.ListMineAsync(operatorId, null, 100);
+        return new CreditFile(status, history, open.Select(c => c.CaseId).ToArray(), measures, path, mine.Where(a => a.IsOpen).ToArray());
     }
 
     /// <summary>The score at each change instant over <see cref="Span"/> before <paramref name="now"/>, and forward from it.</summary>

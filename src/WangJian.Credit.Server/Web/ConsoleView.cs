@@ -22,6 +22,8 @@ public static class ConsoleView
         new("/console/punishment", "nav.punishment", Roles.RegulatorReads),
         new("/console/checks", "nav.checks", Roles.CheckLog),
         new("/console/check", "nav.check", Roles.Agency),
+        new("/console/applications", "nav.applications", Roles.RegulatorReads),
+        new("/console/policies", "nav.policies", Roles.PolicyReads),
         new("/console/access", "nav.access", Roles.AuditService),
     ];
 
@@ -43,6 +45,15 @@ public static class ConsoleView
         DateTime.TryParseExact(s?.Trim(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
             ? new DateTimeOffset(d, Beijing)
             : null;
+
+    /// <summary>A date and time typed in a form (an HTML datetime-local, yyyy-MM-ddTHH:mm) as Beijing time; null when it is not one.</summary>
+    public static DateTimeOffset? ParseLocalTime(string? s) =>
+        DateTime.TryParseExact(s?.Trim(), ["yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd HH:mm"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
+            ? new DateTimeOffset(d, Beijing)
+            : null;
+
+    /// <summary>An instant as an HTML datetime-local value in Beijing time.</summary>
+    public static string LocalInput(DateTimeOffset t) => t.ToOffset(Beijing).ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture);
 
     public static string Lower<T>(T value)
         where T : struct, Enum => value.ToString().ToUpperInvariant();

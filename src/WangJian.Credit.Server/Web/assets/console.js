@@ -60,12 +60,53 @@
         },
         {
           name: score.labels.forward, type: 'line', step: 'end', showSymbol: false,
-          data: score.forward, lineStyle: { width: 2, type: 'dashed', color: '#1a7f37' }, itemStyle: { color: '#1a7f37' }
+          data: score.forward, lineStyle: { width: 2, type: 'dashed', color: '#1a7f37' }, itemStyle: { color: '#1a7f37' },
+          // The "now" marker: where the recorded past ends and the path to repair begins.
+          markLine: { silent: true, symbol: 'none', label: { formatter: '{b}', position: 'end', color: '#1f2328' },
+            lineStyle: { type: 'solid', width: 1.5, color: '#1f2328' },
+            data: [{ xAxis: score.now, name: score.labels.now }] }
         }
       ]
     });
     window.addEventListener('resize', function () { chart.resize(); });
+    scoreEl.setAttribute('data-now', String(score.now));
     scoreEl.setAttribute('data-rendered', 'true');
+  }
+
+  // The simulation: grade transitions (before on the y axis, after on the x axis) as a heat map, and the
+  // histogram of score changes.
+  var sim = data('simulation-data');
+  var heatEl = document.getElementById('transition-chart');
+  if (sim && heatEl && window.echarts) {
+    var heat = echarts.init(heatEl, null, { renderer: 'canvas' });
+    heat.setOption({
+      animation: false,
+      grid: { left: 70, right: 24, top: 30, bottom: 60 },
+      tooltip: { position: 'top' },
+      xAxis: { type: 'category', data: sim.states, name: sim.labels.after, nameLocation: 'middle', nameGap: 28, splitArea: { show: true }, axisLabel: { color: '#1f2328' } },
+      yAxis: { type: 'category', data: sim.states, name: sim.labels.before, nameLocation: 'middle', nameGap: 50, inverse: true, splitArea: { show: true }, axisLabel: { color: '#1f2328' } },
+      visualMap: { min: 0, max: Math.max(1, sim.max), calculable: false, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: 120,
+        inRange: { color: ['#eef4fb', '#6fa8dc'] }, textStyle: { color: '#1f2328' } },
+      series: [{ name: sim.labels.operators, type: 'heatmap', data: sim.cells, label: { show: true, color: '#1f2328' },
+        emphasis: { itemStyle: { borderColor: '#1f2328', borderWidth: 1 } } }]
+    });
+    window.addEventListener('resize', function () { heat.resize(); });
+    heatEl.setAttribute('data-rendered', 'true');
+  }
+
+  var histEl = document.getElementById('histogram-chart');
+  if (sim && histEl && window.echarts) {
+    var hist = echarts.init(histEl, null, { renderer: 'canvas' });
+    hist.setOption({
+      animation: false,
+      grid: { left: 50, right: 24, top: 20, bottom: 40 },
+      tooltip: { trigger: 'axis' },
+      xAxis: { type: 'category', data: sim.buckets, axisLabel: { color: '#1f2328' } },
+      yAxis: { type: 'value', minInterval: 1, axisLabel: { color: '#1f2328' } },
+      series: [{ name: sim.labels.operators, type: 'bar', data: sim.counts, itemStyle: { color: '#0b5cad' } }]
+    });
+    window.addEventListener('resize', function () { hist.resize(); });
+    histEl.setAttribute('data-rendered', 'true');
   }
 
   var notices = data('notice-data');
