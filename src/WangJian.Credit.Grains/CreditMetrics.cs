@@ -44,6 +44,30 @@ public static class CreditMetrics
 
     private static readonly Counter<long> Checks = Meter.CreateCounter<long>("wjcredit.checks", "{check}", "Pre-approval checks answered, by agency and decision");
 
+    /// <summary>Counts what an operator decision did: violations recorded by family, grade and listing changes.</summary>
+    public static void Count(IReadOnlyList<Operators.OperatorEvent> events, CreditPolicy policy)
+    {
+        foreach (var e in events)
+        {
+            if (e is Operators.ViolationRecorded r)
+            {
+                Recorded(policy.Offenses.TryGetValue(r.Violation.OffenseCode, out var offense) ? offense.Family : "UNKNOWN");
+            }
+            else if (e is Operators.CreditChanged { Change: var c })
+            {
+                if (c.Current.Grade != c.Previous.Grade)
+                {
+                    GradeChanged(c.Previous.Grade, c.Current.Grade);
+                }
+
+                if (c.Current.Blacklisted != c.Previous.Blacklisted)
+                {
+                    Listing(c.Current.Blacklisted);
+                }
+            }
+        }
+    }
+
     public static void Recorded(string family) => ViolationsRecorded.Add(1, new KeyValuePair<string, object?>("family", family));
 
     public static void GradeChanged(Grade from, Grade to) =>

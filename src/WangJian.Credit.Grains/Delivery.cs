@@ -23,12 +23,10 @@ public interface INoticeStore
     Task SetAcknowledgementAsync(string agency, long sequence, DateTimeOffset at, string by, string action);
 
     /// <summary>
-    /// Operators holding notices not yet handed to their agencies. Marked before the operator's state is
-    /// written, cleared after hand-over, and read at start so that no such operator waits for a random
-    /// activation after a crash.
+    /// Operators that held notices not yet handed to their agencies, as versions before the one outbox
+    /// marked them (they handed notices over after answering). Nothing adds to the set any more: at start
+    /// each is woken, which publishes its outbox, and cleared.
     /// </summary>
-    Task MarkPendingAsync(string operatorId);
-
     Task ClearPendingAsync(string operatorId);
 
     Task<IReadOnlyList<string>> PendingOperatorsAsync();

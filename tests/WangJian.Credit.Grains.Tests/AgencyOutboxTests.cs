@@ -182,14 +182,15 @@ public sealed class AgencyOutboxTests(OutboxClusterFixture fixture) : IClassFixt
         using var timeout = new CancellationTokenSource(Due);
         while (true)
         {
+            // Taken before looking, so a change between the look and the wait is not missed.
+            var changed = fixture.Store.NextChange(agency);
             var status = fixture.Store.Log(agency).Single(n => n.Notice.NoticeId == notice.NoticeId).Status;
             if (done(status))
             {
                 return status;
             }
 
-            // Polls the store for a state the grain reaches on its own; time in the test is the fake clock.
-            await Task.Delay(10, timeout.Token);
+            await changed.WaitAsync(timeout.Token);
         }
     }
 

@@ -49,12 +49,6 @@ public sealed class InMemoryNoticeStore : INoticeStore
     public Task SetAcknowledgementAsync(string agency, long sequence, DateTimeOffset at, string by, string action) =>
         Update(agency, sequence, s => s with { State = NoticeState.Acknowledged, AcknowledgedAt = at, AcknowledgedBy = by, ActionTaken = action });
 
-    public Task MarkPendingAsync(string operatorId)
-    {
-        pending[operatorId] = true;
-        return Task.CompletedTask;
-    }
-
     public Task ClearPendingAsync(string operatorId)
     {
         pending.TryRemove(operatorId, out _);

@@ -147,17 +147,17 @@ public sealed class OperatorGrainTests(ClusterFixture fixture) : IClassFixture<C
         var stored = (await fixture.Operators.LoadAsync(op))!;
         Assert.Equal(recorded[7].Violation!.Id, stored.History[40].Status!.ViolationId);
         Assert.Empty(stored.History[7].Recorded!.Changes);
-        var replayed = new Rules.HistoryIndex(op);
+        var replayed = new HistoryIndex(op);
         foreach (var e in stored.History)
         {
             if (e.Recorded is { } v)
             {
-                replayed.Add(v);
+                replayed = replayed.With(v);
             }
             else
             {
                 var v0 = replayed.Find(e.Status!.ViolationId)!;
-                replayed.Replace(v0 with { Changes = [.. v0.Changes, e.Status.Change] });
+                replayed = replayed.WithChanged(v0 with { Changes = [.. v0.Changes, e.Status.Change] });
             }
         }
 

@@ -21,9 +21,19 @@ public sealed class GatedNoticeStore : INoticeStore
 
     private readonly ConcurrentDictionary<string, int> reads = new();
 
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> changes = new();
+
     public ReadHold HoldNextEmptyRead(string agency) => holds[agency] = new ReadHold();
 
-    public Task<(long Sequence, bool Added)> AppendAsync(string agency, Notice notice) => inner.AppendAsync(agency, notice);
+    /// <summary>Completes at the agency log's next change (append, delivery status, acknowledgement): take it before looking.</summary>
+    public Task NextChange(string agency) => changes.GetOrAdd(agency, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    public async Task<(long Sequence, bool Added)> AppendAsync(string agency, Notice notice)
+    {
+        var appended = await inner.AppendAsync(agency, notice);
+        Changed(agency);
+        return appended;
+    }
 
     public async Task<IReadOnlyList<StoredNotice>> ReadAsync(string agency, long after, int max)
     {
@@ -40,16 +50,29 @@ public sealed class GatedNoticeStore : INoticeStore
 
     public Task<IReadOnlyList<StoredNotice>> GetAsync(string agency, IReadOnlyList<string> noticeIds) => inner.GetAsync(agency, noticeIds);
 
-    public Task SetDeliveryAsync(string agency, long sequence, NoticeStatus delivery) => inner.SetDeliveryAsync(agency, sequence, delivery);
+    public async Task SetDeliveryAsync(string agency, long sequence, NoticeStatus delivery)
+    {
+        await inner.SetDeliveryAsync(agency, sequence, delivery);
+        Changed(agency);
+    }
 
-    public Task SetAcknowledgementAsync(string agency, long sequence, DateTimeOffset at, string by, string action) =>
-        inner.SetAcknowledgementAsync(agency, sequence, at, by, action);
-
-    public Task MarkPendingAsync(string operatorId) => inner.MarkPendingAsync(operatorId);
+    public async Task SetAcknowledgementAsync(string agency, long sequence, DateTimeOffset at, string by, string action)
+    {
+        await inner.SetAcknowledgementAsync(agency, sequence, at, by, action);
+        Changed(agency);
+    }
 
     public Task ClearPendingAsync(string operatorId) => inner.ClearPendingAsync(operatorId);
 
     public Task<IReadOnlyList<string>> PendingOperatorsAsync() => inner.PendingOperatorsAsync();
+
+    private void Changed(string agency)
+    {
+        if (changes.TryRemove(agency, out var change))
+        {
+            change.TrySetResult();
+        }
+    }
 
     public sealed class ReadHold
     {

@@ -24,7 +24,7 @@ if (!target || !target.includes('/')) {
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const definition = protoLoader.loadSync(
-  ['wangjian/credit/v1/regulator.proto', 'wangjian/credit/v1/credit.proto', 'wangjian/credit/v1/agency.proto', 'wangjian/credit/v1/audit.proto', 'wangjian/credit/v1/operator.proto', 'wangjian/credit/v1/public.proto'],
+  ['wangjian/credit/v1/regulator.proto', 'wangjian/credit/v1/credit.proto', 'wangjian/credit/v1/agency.proto', 'wangjian/credit/v1/audit.proto', 'wangjian/credit/v1/operator.proto', 'wangjian/credit/v1/public.proto', 'wangjian/credit/v1/platform.proto', 'wangjian/credit/v1/policy.proto'],
   { includeDirs: [path.join(repo, 'protos')], keepCase: true, enums: String, longs: String, defaults: false },
 );
 const v1 = grpc.loadPackageDefinition(definition).wangjian.credit.v1;

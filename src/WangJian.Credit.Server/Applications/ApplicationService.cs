@@ -2,7 +2,6 @@ using System.Text.RegularExpressions;
 using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
 using WangJian.Credit.Grains;
-using WangJian.Credit.Rules;
 using WangJian.Credit.Server.Approvals;
 using WangJian.Credit.Server.Grpc;
 using WangJian.Credit.Server.Storage;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using WangJian.Credit.Domain;
-using WangJian.Credit.Rules;
 
 namespace WangJian.Credit.Server.Applications;
 

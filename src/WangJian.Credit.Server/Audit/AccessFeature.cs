@@ -29,12 +29,21 @@ public sealed class AccessFeature
     private List<string>? ids;
     private HashSet<string>? seen;
 
-    internal AccessFeature(string requestId, string path, long started)
+    /// <summary>The status a REST call ended with, noted where the error was raised (<see cref="Answered"/>).</summary>
+    private int? restStatus;
+
+    private int claimed;
+
+    internal AccessFeature(string requestId, string path, long started, bool rest = false)
     {
         RequestId = requestId;
         Path = path;
         Started = started;
+        IsRest = rest;
     }
+
+    /// <summary>A call over REST/JSON (JSON transcoding or the import endpoint) rather than gRPC.</summary>
+    public bool IsRest { get; }
 
     public IReadOnlyList<string> OperatorIds => (IReadOnlyList<string>?)ids ?? [];
 
@@ -43,8 +52,8 @@ public sealed class AccessFeature
 
     internal string RequestId { get; }
 
-    /// <summary>The request path, <c>/package.Service/Method</c>.</summary>
-    internal string Path { get; }
+    /// <summary>The rpc, <c>/package.Service/Method</c> (a REST call's path until <see cref="End"/> resolves its rpc).</summary>
+    internal string Path { get; private set; }
 
     internal long Started { get; }
 
@@ -115,6 +124,21 @@ public sealed class AccessFeature
         return call;
     }
 
+    /// <summary>True the first time only: the entry is queued once, as a REST answer starts or when the call ends.</summary>
+    internal bool Claim() => Interlocked.Exchange(ref claimed, 1) == 0;
+
+    /// <summary>
+    /// The status code a REST call was answered with, noted by the error mapping (the JSON answer carries no
+    /// grpc-status header, and its HTTP status does not tell INVALID_ARGUMENT from FAILED_PRECONDITION).
+    /// </summary>
+    public void Answered(global::Grpc.Core.StatusCode code)
+    {
+        if (IsRest)
+        {
+            restStatus = (int)code;
+        }
+    }
+
     /// <summary>Captures how the call ended: references and numbers only, read while the context is still live.</summary>
     internal void End(HttpContext context, TimeProvider time)
     {
@@ -124,10 +148,64 @@ public sealed class AccessFeature
         User = user.Identity?.IsAuthenticated == true ? user : null;
         RemoteAddress = context.Connection.RemoteIpAddress;
         RemotePort = context.Connection.RemotePort;
-        StatusCode = StatusOf(context);
+        if (IsRest)
+        {
+            EndRest(context);
+        }
+        else
+        {
+            StatusCode = StatusOf(context);
+        }
+
         // The set only served to tell ids apart while the call was running.
         seen = null;
     }
+
+    /// <summary>
+    /// A REST call: the rpc of the endpoint its path was routed to (a path no rule matches stays as it is), the
+    /// operator of its path when it was refused before its message was read, and its status code.
+    /// </summary>
+    private void EndRest(HttpContext context)
+    {
+        var endpoint = context.GetEndpoint();
+        if (endpoint?.Metadata.GetMetadata<global::Grpc.AspNetCore.Server.GrpcMethodMetadata>() is { } grpc)
+        {
+            // Method.FullName is the gRPC path, /package.Service/Method.
+            Path = grpc.Method.FullName;
+        }
+        else if (endpoint?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName is { } name && name.IndexOf('_') is > 0 and var cut)
+        {
+            // The hand-mapped REST endpoints are named Service_Method (Http/ImportEndpoint.cs).
+            Path = $"/wangjian.credit.v1.{name[..cut]}/{name[(cut + 1)..]}";
+        }
+
+        if (ids is null && context.Request.RouteValues.TryGetValue("operator_id", out var op) && op is string id)
+        {
+            Concerns(id.Trim());
+        }
+
+        StatusCode = restStatus ?? (context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted ? Cancelled : StatusOfHttp(context.Response.StatusCode));
+    }
+
+    /// <summary>The gRPC code of an HTTP status that JSON transcoding (or the server's own JSON errors) answered.</summary>
+    private static int StatusOfHttp(int http) => (int)(http switch
+    {
+        >= 200 and < 300 => global::Grpc.Core.StatusCode.OK,
+        400 => global::Grpc.Core.StatusCode.InvalidArgument,
+        401 => global::Grpc.Core.StatusCode.Unauthenticated,
+        403 => global::Grpc.Core.StatusCode.PermissionDenied,
+        404 => global::Grpc.Core.StatusCode.NotFound,
+        405 => global::Grpc.Core.StatusCode.Unimplemented,
+        409 => global::Grpc.Core.StatusCode.AlreadyExists,
+        413 => global::Grpc.Core.StatusCode.ResourceExhausted,
+        429 => global::Grpc.Core.StatusCode.ResourceExhausted,
+        499 => global::Grpc.Core.StatusCode.Cancelled,
+        501 => global::Grpc.Core.StatusCode.Unimplemented,
+        503 => global::Grpc.Core.StatusCode.Unavailable,
+        504 => global::Grpc.Core.StatusCode.DeadlineExceeded,
+        500 => global::Grpc.Core.StatusCode.Internal,
+        _ => global::Grpc.Core.StatusCode.Unknown,
+    });
 
     /// <summary>The entry as it is stored and answered, made by the writer.</summary>
     internal AccessEntry ToEntry() => new(

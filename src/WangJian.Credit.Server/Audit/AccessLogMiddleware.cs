@@ -6,7 +6,8 @@ namespace WangJian.Credit.Server.Audit;
 /// <summary>
 /// Gives every call of this service's API a request id (answered in <c>x-request-id</c>) and, when the call
 /// has ended, however it ended (refused by authentication or authorization, a bad message, OK, an error),
-/// queues its access entry. First in the pipeline, so nothing can answer a call without it being logged.
+/// queues its access entry. First in the pipeline, so nothing can answer a call without it being logged,
+/// over gRPC or over REST/JSON (a REST call is logged under the rpc its path reaches).
 /// </summary>
 /// <remarks>
 /// On the path of every call, so it only captures (one object, <see cref="AccessFeature"/>, plus the id's
@@ -18,24 +19,56 @@ public sealed class AccessLogMiddleware(RequestDelegate next, AccessLog log, Tim
 
     private const string ApiPrefix = "/wangjian.credit.v1.";
 
+    /// <summary>The REST/JSON paths of the same rpcs (google.api.http rules): logged as the rpc they reach.</summary>
+    private const string RestPrefix = "/v1/";
+
     public async Task InvokeAsync(HttpContext context)
     {
         var path = context.Request.Path.Value ?? string.Empty;
-        if (!path.StartsWith(ApiPrefix, StringComparison.Ordinal))
+        var rest = path.StartsWith(RestPrefix, StringComparison.Ordinal);
+        if (!rest && !path.StartsWith(ApiPrefix, StringComparison.Ordinal))
         {
-            // Health probes and reflection are not calls of the API.
+            // Health probes, reflection, the OpenAPI document and the docs page are not calls of the API.
             await next(context);
             return;
         }
 
-        var call = new AccessFeature(RequestIds.Next(time), path, Stopwatch.GetTimestamp());
+        var call = new AccessFeature(RequestIds.Next(time), path, Stopwatch.GetTimestamp(), rest);
         context.Response.Headers[RequestIdHeader] = call.RequestId;
         context.Features.Set(call);
+        if (rest)
+        {
+            // A complete JSON answer can reach the caller before this middleware's finally runs, so a REST call
+            // that is answered in one piece is queued as its answer starts: a read of the log the caller makes
+            // next sees it, as with gRPC, whose trailers go out only after the pipeline returns. A streamed
+            // answer starts with its first message and is logged when it ends, like a gRPC stream.
+            context.Response.OnStarting(QueueOnStartAsync, (call, context, this));
+        }
+
         try
         {
             await next(context);
         }
         finally
+        {
+            Queue(call, context);
+        }
+    }
+
+    private static Task QueueOnStartAsync(object state)
+    {
+        var (call, context, self) = ((AccessFeature, HttpContext, AccessLogMiddleware))state;
+        if (context.GetEndpoint()?.Metadata.GetMetadata<global::Grpc.AspNetCore.Server.GrpcMethodMetadata>()?.Method.Type is not (global::Grpc.Core.MethodType.ServerStreaming or global::Grpc.Core.MethodType.DuplexStreaming))
+        {
+            self.Queue(call, context);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private void Queue(AccessFeature call, HttpContext context)
+    {
+        if (call.Claim())
         {
             call.End(context, time);
             log.Append(call);

@@ -62,6 +62,7 @@ public static class DeliveryExtensions
                     foreach (var op in await store.PendingOperatorsAsync())
                     {
                         await grains.Operator(op).GetAssessmentAsync(null);
+                        await store.ClearPendingAsync(op);
                     }
 
                     foreach (var agency in Agencies.All)

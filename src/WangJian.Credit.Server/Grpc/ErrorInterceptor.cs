@@ -30,6 +30,7 @@ public sealed class ErrorInterceptor(
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
+        NoteRestOperators(request, context);
         try
         {
             var call = continuation(request, context);
@@ -77,6 +78,7 @@ public sealed class ErrorInterceptor(
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
         TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
+        NoteRestOperators(request, context);
         try
         {
             await continuation(request, responseStream, context);
@@ -87,7 +89,27 @@ public sealed class ErrorInterceptor(
         }
     }
 
+    /// <summary>
+    /// A REST call's request message is built by JSON transcoding after authorization, so the operators it
+    /// names are noted here for the access log (a gRPC call's are noted from its bytes, Grpc/MessageValidationMiddleware).
+    /// </summary>
+    private static void NoteRestOperators<TRequest>(TRequest request, ServerCallContext context)
+    {
+        if (request is Google.Protobuf.IMessage message && Audit.AccessFeature.Of(context) is { IsRest: true } access)
+        {
+            MessageValidationMiddleware.NoteOperators(message, access);
+        }
+    }
+
+    /// <summary>The error a call ends with, noted for the access log of a REST call (whose answer has no grpc-status).</summary>
     private RpcException? Map(Exception e, ServerCallContext context, bool clientStreaming = false)
+    {
+        var mapped = MapCore(e, context, clientStreaming);
+        Audit.AccessFeature.Of(context)?.Answered((mapped ?? e as RpcException)?.StatusCode ?? StatusCode.Unknown);
+        return mapped;
+    }
+
+    private RpcException? MapCore(Exception e, ServerCallContext context, bool clientStreaming)
     {
         switch (e)
         {

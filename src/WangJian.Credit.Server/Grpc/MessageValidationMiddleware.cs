@@ -92,9 +92,14 @@ public sealed class MessageValidationMiddleware(RequestDelegate next)
     }
 
     /// <summary>The request's <c>operator_id</c> and every one of its <c>operator_ids</c>, as sent (trimmed).</summary>
-    private static void NoteOperators(IMessage message, Audit.AccessFeature access)
+    internal static void NoteOperators(IMessage message, Audit.AccessFeature access)
     {
-        var (one, many) = OperatorFields[message.Descriptor];
+        if (!OperatorFields.TryGetValue(message.Descriptor, out var fields))
+        {
+            return;
+        }
+
+        var (one, many) = fields;
         if (one is not null)
         {
             access.Concerns(((string)one.Accessor.GetValue(message)).Trim());

@@ -5,7 +5,6 @@ using StackExchange.Redis;
 using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
 using WangJian.Credit.Grains;
-using WangJian.Credit.Rules;
 using WangJian.Credit.Server.ReadModels;
 using WangJian.Credit.Server.Storage;
 
@@ -289,19 +288,19 @@ public static class Histories
             {
                 if (knownAt is null || v.RecordedAt <= knownAt)
                 {
-                    history.Add(v);
+                    history = history.With(v);
                 }
             }
             else if (entry.Status is { } s)
             {
                 if ((knownAt is null || s.Change.RecordedAt <= knownAt) && history.Find(s.ViolationId) is { } violation)
                 {
-                    history.Replace(violation with { Changes = [.. violation.Changes, s.Change] });
+                    history = history.WithChanged(violation with { Changes = [.. violation.Changes, s.Change] });
                 }
             }
             else if (entry.ListingRepair is { } r && (knownAt is null || r.RecordedAt <= knownAt))
             {
-                history.AddListingRepair(r);
+                history = history.WithListingRepair(r);
             }
         }
 

@@ -85,8 +85,6 @@ public sealed class RedisNoticeStore(IConnectionMultiplexer redis) : INoticeStor
             sequence.ToString(CultureInfo.InvariantCulture),
             JsonSerializer.Serialize(new Ack(at, by, action), DomainSerialization.Options));
 
-    public Task MarkPendingAsync(string operatorId) => redis.GetDatabase().SetAddAsync(PendingOperators, operatorId);
-
     public Task ClearPendingAsync(string operatorId) => redis.GetDatabase().SetRemoveAsync(PendingOperators, operatorId);
 
     public async Task<IReadOnlyList<string>> PendingOperatorsAsync() =>

@@ -2,7 +2,6 @@ using System.Security.Claims;
 using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
 using WangJian.Credit.Grains;
-using WangJian.Credit.Rules;
 using WangJian.Credit.Server.Applications;
 using WangJian.Credit.Server.Grpc;
 using WangJian.Credit.Server.Storage;

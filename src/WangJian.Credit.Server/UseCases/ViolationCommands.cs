@@ -2,7 +2,6 @@ using System.Security.Claims;
 using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
 using WangJian.Credit.Grains;
-using WangJian.Credit.Rules;
 using WangJian.Credit.Server.Approvals;
 using WangJian.Credit.Server.Auth;
 using WangJian.Credit.Server.Grpc;

@@ -2,6 +2,7 @@ using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using WangJian.Credit.Server.Auth;
 using WangJian.Credit.V1;
 
@@ -34,6 +35,9 @@ public sealed class ScopedServerFixture : IAsyncLifetime
 
     public GrpcChannel Channel { get; private set; } = null!;
 
+    /// <summary>http://127.0.0.1:port of the REST/JSON endpoint (Http:Urls).</summary>
+    public string HttpAddress { get; private set; } = "";
+
     public static string TokenOf(string name) => "token-" + name;
 
     public CallInvoker As(string name) => Channel.Intercept(m =>
@@ -58,6 +62,7 @@ public sealed class ScopedServerFixture : IAsyncLifetime
         app = await ServerHost.BuildAsync([.. args]);
         await app.StartAsync();
         Channel = GrpcChannel.ForAddress(app.Urls.First());
+        HttpAddress = app.Services.GetRequiredService<Http.Listeners>().HttpUrls[0];
     }
 
     /// <summary>The command-line settings of the principals (Auth:Principals:N:…).</summary>

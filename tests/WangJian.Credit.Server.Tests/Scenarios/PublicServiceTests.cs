@@ -95,6 +95,15 @@ public sealed class PublicRateLimitTests(LimitedOperatorFixture server) : IClass
         var rest = await http.GetAsync($"{server.HttpAddress}/v1/public/signing-keys");
         Assert.Equal(HttpStatusCode.TooManyRequests, rest.StatusCode);
         Assert.True(rest.Headers.RetryAfter is not null);
+        // The same google.rpc.Status as the other REST errors, with the gRPC answer's code and reason.
+        var refusal = Google.Protobuf.JsonParser.Default.Parse<Google.Rpc.Status>(await rest.Content.ReadAsStringAsync());
+        Assert.Equal((int)StatusCode.ResourceExhausted, refusal.Code);
+        Assert.Contains("Public:PermitsPerMinute", refusal.Message);
+
+        // The public pages show what PublicService answers and count against the same limit: no way around it.
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await http.GetAsync($"{server.HttpAddress}/")).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await http.GetAsync($"{server.HttpAddress}/blacklist")).StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await http.GetAsync($"{server.HttpAddress}/verify")).StatusCode);
 
         // Other services are not limited.
         var status = await server.Credit().GetCreditStatusAsync(new GetCreditStatusRequest { OperatorId = server.OperatorA });

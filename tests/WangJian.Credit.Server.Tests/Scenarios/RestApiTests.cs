@@ -4,6 +4,7 @@ using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
 using WangJian.Credit.V1;
+using Xunit.Sdk;
 
 namespace WangJian.Credit.Server.Tests.Scenarios;
 
@@ -29,6 +30,7 @@ public sealed class RestApiTests(ServerFixture server) : IDisposable
     }
 
     [Fact]
+    [RestRoundTrip("CreditService/GetCreditStatus", "CreditService/BatchGetCreditStatus", "CreditService/ListBlacklist")]
     public async Task CreditService_ReadsAnswerAsOverGrpc()
     {
         var op = TestUscc.Fresh();
@@ -55,6 +57,7 @@ public sealed class RestApiTests(ServerFixture server) : IDisposable
     }
 
     [Fact]
+    [RestRoundTrip("RegulatorService/RecordViolation", "RegulatorService/ListViolations", "RegulatorService/RevokeViolation")]
     public async Task RegulatorService_WritesOverHttp_AreThoseSeenOverGrpc()
     {
         var op = TestUscc.Fresh();
@@ -82,6 +85,7 @@ public sealed class RestApiTests(ServerFixture server) : IDisposable
     }
 
     [Fact]
+    [RestRoundTrip("RegulatorService/DecideRepair")]
     public async Task DecideRepair_OverHttp_RepairsLikeGrpc()
     {
         var op = TestUscc.Fresh();
@@ -96,6 +100,7 @@ public sealed class RestApiTests(ServerFixture server) : IDisposable
     }
 
     [Fact]
+    [RestRoundTrip("AgencyService/CheckOperator", "RegulatorService/ListChecks", "RegulatorService/OpenPunishmentCase", "RegulatorService/ListPunishmentCases", "AgencyService/ListNotices", "AgencyService/AcknowledgeNotice")]
     public async Task AgencyAndCases_OverHttp_AnswerAsOverGrpc()
     {
         var op = TestUscc.Fresh();
@@ -213,6 +218,7 @@ public sealed class RestApiTests(ServerFixture server) : IDisposable
     }
 
     [Fact]
+    [RestRoundTrip("RegulatorService/ImportViolations")]
     public async Task ImportViolations_TakesNewlineDelimitedJson_AndRejectsBadRowsLikeTheStream()
     {
         var op = TestUscc.Fresh();
@@ -235,6 +241,7 @@ public sealed class RestApiTests(ServerFixture server) : IDisposable
     }
 
     [Fact]
+    [RestRoundTrip("CreditService/WatchCreditChanges")]
     public async Task WatchCreditChanges_StreamsJsonMessagesWithCursors()
     {
         var op = TestUscc.Fresh();
@@ -262,6 +269,7 @@ public sealed class RestApiTests(ServerFixture server) : IDisposable
     }
 
     [Fact]
+    [RestRoundTrip("PlatformService/AddSellers", "PlatformService/CountSellers", "PlatformService/ListSellers", "PlatformService/RemoveSellers", "PlatformService/CreateWebhook", "PlatformService/ListWebhooks", "PlatformService/RotateWebhookSecret", "PlatformService/ListWebhookDeliveries", "PlatformService/RedeliverWebhook", "PlatformService/DeleteWebhook")]
     public async Task PlatformService_OverHttp_AnswersAsOverGrpc()
     {
         var sellers = Enumerable.Range(0, 3).Select(_ => TestUscc.Fresh()).Order(StringComparer.Ordinal).ToArray();
@@ -301,8 +309,369 @@ public sealed class RestApiTests(ServerFixture server) : IDisposable
         Assert.Equal(HttpStatusCode.Forbidden, regulator.Status);
     }
 
+    [Fact]
+    [RestRoundTrip("AuditService/ListAccessLog", "AuditService/ExportAccessLog")]
+    public async Task AuditService_OverHttp_AnswersAsOverGrpc()
+    {
+        var op = TestUscc.Fresh();
+        await server.Credit.GetCreditStatusAsync(new GetCreditStatusRequest { OperatorId = op });
+        await rest.GetAsync($"/v1/operators/{op}/credit-status", "platform");
+        await rest.GetAsync($"/v1/operators/{op}/credit-status", "agency:NDRC");
+        // Bounded above, so the two queries read the same records (each query is itself a call that is logged).
+        var filter = new AccessLogFilter { OperatorId = op, EndTime = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow) };
+        var query = $"filter.operatorId={op}&filter.endTime={Uri.EscapeDataString(filter.EndTime.ToDateTimeOffset().ToString("O"))}";
+        var auditor = new AuditService.AuditServiceClient(server.As("auditor"));
+
+        var page = (await rest.GetAsync($"/v1/access-log?{query}&pageSize=2", "auditor")).As<ListAccessLogResponse>();
+        Assert.Equal(await auditor.ListAccessLogAsync(new ListAccessLogRequest { Filter = filter, PageSize = 2 }), page);
+        Assert.Equal(new[] { "dev-agency-ndrc", "dev-platform" }, page.Records.Select(r => r.Principal));
+        Assert.All(page.Records, r => Assert.Equal(("wangjian.credit.v1.CreditService/GetCreditStatus", "OK"), (r.Rpc, r.Status)));
+        var second = (await rest.GetAsync($"/v1/access-log?{query}&pageSize=2&pageToken={Uri.EscapeDataString(page.NextPageToken)}", "auditor")).As<ListAccessLogResponse>();
+        Assert.Equal(await auditor.ListAccessLogAsync(new ListAccessLogRequest { Filter = filter, PageSize = 2, PageToken = page.NextPageToken }), second);
+        Assert.Equal("dev-platform", Assert.Single(second.Records).Principal);
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var exported = new List<AccessRecord>();
+        await foreach (var line in rest.StreamAsync($"/v1/access-log:export?{query}", "auditor", cts.Token))
+        {
+            exported.AddRange(JsonParser.Default.Parse<ExportAccessLogResponse>(line).Records);
+        }
+
+        var grpcExport = new List<AccessRecord>();
+        using (var call = auditor.ExportAccessLog(new ExportAccessLogRequest { Filter = filter }, cancellationToken: cts.Token))
+        {
+            while (await call.ResponseStream.MoveNext(cts.Token))
+            {
+                grpcExport.AddRange(call.ResponseStream.Current.Records);
+            }
+        }
+
+        Assert.Equal(3, exported.Count);
+        Assert.Equal(grpcExport, exported);
+
+        // REST calls are logged like gRPC calls, under their rpc, refused ones too, with the code of the answer.
+        var other = TestUscc.Fresh();
+        var recent = await server.Regulator.RecordViolationAsync(Requests.Violation(other, "PRICE_FRAUD", decidedAt: DateTimeOffset.UtcNow.AddDays(-10)));
+        Assert.Equal(HttpStatusCode.Unauthorized, (await rest.GetAsync($"/v1/operators/{other}/credit-status", null)).Status);
+        Assert.Equal(HttpStatusCode.Forbidden, (await rest.GetAsync($"/v1/operators/{other}/violations", "platform")).Status);
+        var tooEarly = new DecideRepairRequest { ViolationId = recent.Violation.ViolationId, Reason = "信用修复申请" };
+        Assert.Equal(HttpStatusCode.BadRequest, (await rest.PostAsync($"/v1/operators/{other}/repairs", "regulator", tooEarly)).Status);
+        var logged = (await rest.GetAsync($"/v1/access-log?filter.operatorId={other}", "auditor")).As<ListAccessLogResponse>().Records;
+        Assert.Equal(
+            new[]
+            {
+                ("wangjian.credit.v1.RegulatorService/DecideRepair", "FAILED_PRECONDITION", "dev-regulator"),
+                ("wangjian.credit.v1.RegulatorService/ListViolations", "PERMISSION_DENIED", "dev-platform"),
+                ("wangjian.credit.v1.CreditService/GetCreditStatus", "UNAUTHENTICATED", ""),
+                ("wangjian.credit.v1.RegulatorService/RecordViolation", "OK", "dev-regulator"),
+            },
+            logged.Select(r => (r.Rpc, r.Status, r.Principal)));
+
+        var bad = await rest.GetAsync("/v1/access-log?filter.operatorId=91330106673959654Q", "auditor");
+        var grpcBad = await Assert.ThrowsAsync<RpcException>(() => auditor.ListAccessLogAsync(new ListAccessLogRequest { Filter = new AccessLogFilter { OperatorId = "91330106673959654Q" } }).ResponseAsync);
+        AssertSameError(grpcBad, bad, HttpStatusCode.BadRequest);
+        Assert.Equal("filter.operator_id", bad.Error().Details[0].Unpack<BadRequest>().FieldViolations[0].Field);
+        var platform = await rest.GetAsync("/v1/access-log", "platform");
+        var grpcPlatform = await Assert.ThrowsAsync<RpcException>(() => new AuditService.AuditServiceClient(server.As("platform")).ListAccessLogAsync(new ListAccessLogRequest()).ResponseAsync);
+        Assert.Equal(HttpStatusCode.Forbidden, platform.Status);
+        Assert.Equal((int)grpcPlatform.StatusCode, platform.Error().Code);
+        Assert.Contains("platform", platform.Error().Message);
+    }
+
+    [Fact]
+    [RestRoundTrip("CreditService/GetCreditReport", "PublicService/VerifyCreditReport", "PublicService/GetSigningKeys")]
+    public async Task CreditReport_OverHttp_IsSignedAndVerifiedLikeOverGrpc()
+    {
+        var op = TestUscc.Fresh();
+        await server.Regulator.RecordViolationAsync(Requests.Violation(op, severity: Severity.EspeciallySerious));
+        var asOf = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(-1));
+        var request = new GetCreditReportRequest { OperatorId = op, AsOf = asOf, Format = ReportFormat.Json };
+        var report = (await rest.GetAsync($"/v1/operators/{op}/credit-report?format=REPORT_FORMAT_JSON&asOf={Uri.EscapeDataString(asOf.ToDateTimeOffset().ToString("O"))}", "platform")).As<GetCreditReportResponse>();
+        var grpcReport = await server.Credit.GetCreditReportAsync(request);
+        Assert.Equal(("application/json", grpcReport.KeyId), (report.MediaType, report.KeyId));
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(report.Content.Span)), report.Sha256);
+        using (var json = System.Text.Json.JsonDocument.Parse(report.Content.Memory))
+        {
+            Assert.Contains(op, json.RootElement.GetRawText());
+        }
+
+        // The keys, the same both ways; the report's bytes (base64 in JSON) carry a signature the current key verifies.
+        var keys = (await rest.GetAsync("/v1/public/signing-keys", null)).As<GetSigningKeysResponse>();
+        var publicClient = new PublicService.PublicServiceClient(server.As(null));
+        Assert.Equal(await publicClient.GetSigningKeysAsync(new GetSigningKeysRequest()), keys);
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        key.ImportFromPem(keys.Keys.Single(k => k.KeyId == report.KeyId).PublicKeyPem);
+        Assert.True(key.VerifyData(report.Content.Span, Convert.FromBase64String(report.Signature), System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.DSASignatureFormat.IeeeP1363FixedFieldConcatenation));
+
+        // Each report verified over the other transport, with the same verdicts.
+        foreach (var (number, sha) in new[] { (report.ReportNumber, report.Sha256), (grpcReport.ReportNumber, grpcReport.Sha256) })
+        {
+            var verify = new VerifyCreditReportRequest { ReportNumber = number, Sha256 = sha };
+            var verdict = (await rest.PostAsync("/v1/public/reports:verify", null, verify)).As<VerifyCreditReportResponse>();
+            Assert.Equal(await publicClient.VerifyCreditReportAsync(verify), verdict);
+            Assert.Equal((ReportVerdict.Valid, op, Grade.D), (verdict.Verdict, verdict.OperatorId, verdict.Grade));
+        }
+
+        var altered = new VerifyCreditReportRequest { ReportNumber = report.ReportNumber, Sha256 = new string('0', 64) };
+        Assert.Equal(ReportVerdict.Altered, (await rest.PostAsync("/v1/public/reports:verify", null, altered)).As<VerifyCreditReportResponse>().Verdict);
+        var malformed = new VerifyCreditReportRequest { ReportNumber = report.ReportNumber, Sha256 = "not-hex" };
+        var httpMalformed = await rest.PostAsync("/v1/public/reports:verify", null, malformed);
+        var grpcMalformed = await Assert.ThrowsAsync<RpcException>(() => publicClient.VerifyCreditReportAsync(malformed).ResponseAsync);
+        AssertSameError(grpcMalformed, httpMalformed, HttpStatusCode.BadRequest);
+        Assert.Equal("sha256", httpMalformed.Error().Details[0].Unpack<BadRequest>().FieldViolations[0].Field);
+
+        var future = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(1));
+        var httpFuture = await rest.GetAsync($"/v1/operators/{op}/credit-report?format=REPORT_FORMAT_JSON&asOf={Uri.EscapeDataString(future.ToDateTimeOffset().ToString("O"))}", "platform");
+        var grpcFuture = await Assert.ThrowsAsync<RpcException>(() => server.Credit.GetCreditReportAsync(new GetCreditReportRequest { OperatorId = op, AsOf = future, Format = ReportFormat.Json }).ResponseAsync);
+        Assert.Equal(HttpStatusCode.BadRequest, httpFuture.Status);
+        Assert.Equal((int)grpcFuture.StatusCode, httpFuture.Error().Code);
+        Assert.Equal("as_of", httpFuture.Error().Details[0].Unpack<BadRequest>().FieldViolations[0].Field);
+    }
+
+    [Fact]
+    [RestRoundTrip("PublicService/GetPublicRecord", "PublicService/ListPublicBlacklist")]
+    public async Task PublicService_OverHttp_WithNoToken_AnswersAsOverGrpc()
+    {
+        var op = TestUscc.Fresh();
+        await server.Regulator.RecordViolationAsync(Requests.Violation(op, severity: Severity.EspeciallySerious, decidedAt: DateTimeOffset.UtcNow.AddDays(-3)));
+        var publicClient = new PublicService.PublicServiceClient(server.As(null));
+
+        var record = (await rest.GetAsync($"/v1/public/operators/{op}", null)).As<GetPublicRecordResponse>();
+        var grpcRecord = await publicClient.GetPublicRecordAsync(new GetPublicRecordRequest { OperatorId = op });
+        Assert.True(record.AsOf.ToDateTimeOffset() >= grpcRecord.AsOf.ToDateTimeOffset().AddSeconds(-5));
+        record.AsOf = grpcRecord.AsOf = null;
+        Assert.Equal(grpcRecord, record);
+        Assert.Single(record.Listing.Decisions);
+
+        var page = (await rest.GetAsync("/v1/public/blacklist?pageSize=1000", null)).As<ListPublicBlacklistResponse>();
+        Assert.Equal(await publicClient.ListPublicBlacklistAsync(new ListPublicBlacklistRequest { PageSize = 1000 }), page);
+        var token = page.NextPageToken;
+        var found = page.Entries.Any(e => e.OperatorId == op);
+        while (!found && token.Length > 0)
+        {
+            var next = (await rest.GetAsync($"/v1/public/blacklist?pageSize=1000&pageToken={Uri.EscapeDataString(token)}", null)).As<ListPublicBlacklistResponse>();
+            found = next.Entries.Any(e => e.OperatorId == op);
+            token = next.NextPageToken;
+        }
+
+        Assert.True(found);
+        var bad = await rest.GetAsync("/v1/public/operators/91330106673959654Q", null);
+        var grpcBad = await Assert.ThrowsAsync<RpcException>(() => publicClient.GetPublicRecordAsync(new GetPublicRecordRequest { OperatorId = "91330106673959654Q" }).ResponseAsync);
+        AssertSameError(grpcBad, bad, HttpStatusCode.BadRequest);
+        var badPage = await rest.GetAsync("/v1/public/blacklist?pageSize=5000", null);
+        var grpcBadPage = await Assert.ThrowsAsync<RpcException>(() => publicClient.ListPublicBlacklistAsync(new ListPublicBlacklistRequest { PageSize = 5000 }).ResponseAsync);
+        AssertSameError(grpcBadPage, badPage, HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    [RestRoundTrip("PolicyService/ListPolicies", "PolicyService/GetPolicy", "PolicyService/ValidatePolicy", "PolicyService/SimulatePolicy")]
+    public async Task PolicyService_ReadsAndDryRunOverHttp_AnswerAsOverGrpc()
+    {
+        var policies = new PolicyService.PolicyServiceClient(server.As("auditor"));
+        var list = (await rest.GetAsync("/v1/policies", "auditor")).As<ListPoliciesResponse>();
+        Assert.Equal(await policies.ListPoliciesAsync(new ListPoliciesRequest()), list);
+        var current = (await rest.GetAsync($"/v1/policies/{list.CurrentVersion}", "regulator")).As<GetPolicyResponse>();
+        Assert.Equal(await policies.GetPolicyAsync(new GetPolicyRequest { Version = list.CurrentVersion }), current);
+
+        var edited = System.Text.Json.Nodes.JsonNode.Parse(current.Document)!;
+        edited["version"] = "2026.rest";
+        var valid = new ValidatePolicyRequest { Document = edited.ToJsonString() };
+        var validated = (await rest.PostAsync("/v1/policies:validate", "admin", valid)).As<ValidatePolicyResponse>();
+        Assert.Equal(await policies.ValidatePolicyAsync(valid), validated);
+        Assert.True(validated.Valid, string.Join("; ", validated.Errors));
+        edited["grades"]!["c"] = 95;
+        var invalid = new ValidatePolicyRequest { Document = edited.ToJsonString() };
+        var refused = (await rest.PostAsync("/v1/policies:validate", "admin", invalid)).As<ValidatePolicyResponse>();
+        Assert.Equal(await policies.ValidatePolicyAsync(invalid), refused);
+        Assert.Contains(refused.Errors, e => e.StartsWith("grades", StringComparison.Ordinal));
+
+        // A dry run of the version in force at a fixed instant: progress, then the same report both ways.
+        var now = DateTimeOffset.UtcNow;
+        var simulate = new SimulatePolicyRequest
+        {
+            Document = current.Document,
+            AsOf = Timestamp.FromDateTimeOffset(now.AddMinutes(-1)),
+            ChecksFrom = Timestamp.FromDateTimeOffset(now.AddDays(-1)),
+            ChecksTo = Timestamp.FromDateTimeOffset(now.AddMinutes(-1)),
+        };
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var messages = new List<SimulatePolicyResponse>();
+        await foreach (var line in rest.StreamAsync(HttpMethod.Post, "/v1/policies:simulate", "auditor", simulate, cts.Token))
+        {
+            messages.Add(JsonParser.Default.Parse<SimulatePolicyResponse>(line));
+        }
+
+        SimulationReport? grpcReport = null;
+        using (var call = policies.SimulatePolicy(simulate, cancellationToken: cts.Token))
+        {
+            while (await call.ResponseStream.MoveNext(cts.Token))
+            {
+                grpcReport = call.ResponseStream.Current.Report ?? grpcReport;
+            }
+        }
+
+        Assert.Equal(SimulatePolicyResponse.EventOneofCase.Report, messages[^1].EventCase);
+        Assert.All(messages[..^1], m => Assert.Equal(SimulatePolicyResponse.EventOneofCase.Progress, m.EventCase));
+        var report = messages[^1].Report;
+        Assert.NotNull(grpcReport);
+        Assert.Equal(0, report.OperatorsChanged);
+        Assert.True(report.OperatorsAssessed > 0);
+        report.ElapsedMs = grpcReport.ElapsedMs = 0;
+        Assert.Equal(grpcReport, report);
+
+        var unknown = await rest.GetAsync("/v1/policies/1999.9", "auditor");
+        var grpcUnknown = await Assert.ThrowsAsync<RpcException>(() => policies.GetPolicyAsync(new GetPolicyRequest { Version = "1999.9" }).ResponseAsync);
+        AssertSameError(grpcUnknown, unknown, HttpStatusCode.NotFound);
+        var badRun = await rest.PostAsync("/v1/policies:simulate", "auditor", new SimulatePolicyRequest { Document = invalid.Document });
+        var grpcBadRun = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            using var call = policies.SimulatePolicy(new SimulatePolicyRequest { Document = invalid.Document });
+            await call.ResponseStream.MoveNext();
+        });
+        AssertSameError(grpcBadRun, badRun, HttpStatusCode.BadRequest);
+        var platform = await rest.GetAsync("/v1/policies", "platform");
+        Assert.Equal(HttpStatusCode.Forbidden, platform.Status);
+        Assert.Contains("platform", platform.Error().Message);
+    }
+
+    [Fact]
+    [RestRoundTrip(
+        "OperatorService/GetCreditFile", "OperatorService/SubmitRepairApplication", "OperatorService/SubmitObjection", "OperatorService/ListMyApplications",
+        "OperatorService/WithdrawApplication", "RegulatorService/ListApplications", "RegulatorService/DecideApplication")]
+    public async Task OperatorService_AndTheRegulatorsInbox_OverHttp_AnswerAsOverGrpc()
+    {
+        // The dev operator principal is bound to this USCC.
+        const string op = TestUscc.AlibabaCloud;
+        var operatorClient = new OperatorService.OperatorServiceClient(server.As("operator"));
+        var old = (await server.Regulator.RecordViolationAsync(Requests.Violation(op, "PRICE_FRAUD", decidedAt: DateTimeOffset.UtcNow.AddMonths(-7)))).Violation;
+        var recent = (await server.Regulator.RecordViolationAsync(Requests.Violation(op, "PRICE_FRAUD", decidedAt: DateTimeOffset.UtcNow.AddDays(-10)))).Violation;
+
+        var asked = DateTimeOffset.UtcNow;
+        var file = (await rest.GetAsync($"/v1/operators/{op}/credit-file", "operator")).As<GetCreditFileResponse>();
+        var grpcFile = await operatorClient.GetCreditFileAsync(new GetCreditFileRequest { OperatorId = op });
+        var answered = DateTimeOffset.UtcNow;
+        // "Now" differs between the two calls: the as-of instant and a step that is possible from now on.
+        foreach (var f in new[] { file, grpcFile })
+        {
+            f.Status.AsOf = null;
+            foreach (var step in f.Path.Where(s => s.StepTime.ToDateTimeOffset() >= asked && s.StepTime.ToDateTimeOffset() <= answered))
+            {
+                step.StepTime = null;
+            }
+        }
+
+        Assert.Equal(grpcFile, file);
+        Assert.Contains(file.Path, s => s.Kind == RepairStepKind.ViolationRepairable && s.ViolationId == recent.ViolationId);
+
+        // A repair application over HTTP, seen over gRPC; the same again is ALREADY_EXISTS with the open one in the details.
+        var apply = new SubmitRepairApplicationRequest
+        {
+            ViolationId = old.ViolationId, Statement = "已缴纳罚款并整改", CommitmentAccepted = true,
+            Evidence = { new EvidenceItem { Name = "缴款凭证.pdf", Sha256 = new string('a', 64), SizeBytes = 48213, MediaType = "application/pdf" } },
+        };
+        var applied = (await rest.PostAsync($"/v1/operators/{op}/repair-applications", "operator", apply)).As<SubmitRepairApplicationResponse>().Application;
+        Assert.Equal((ApplicationState.Submitted, old.ViolationId, "330100-SAMR"), (applied.State, applied.ViolationId, Assert.Single(applied.AuthorityCodes)));
+        var again = await rest.PostAsync($"/v1/operators/{op}/repair-applications", "operator", apply);
+        var grpcAgain = await Assert.ThrowsAsync<RpcException>(() => operatorClient.SubmitRepairApplicationAsync(new SubmitRepairApplicationRequest(apply) { OperatorId = op }).ResponseAsync);
+        AssertSameError(grpcAgain, again, HttpStatusCode.Conflict);
+        Assert.Contains(again.Error().Details, d => d.TryUnpack<V1.Application>(out var open) && open.ApplicationId == applied.ApplicationId);
+
+        // Too early: FAILED_PRECONDITION with the earliest date, 400 with the same PreconditionFailure.
+        var early = new SubmitRepairApplicationRequest { ViolationId = recent.ViolationId, Statement = "已整改", CommitmentAccepted = true };
+        var httpEarly = await rest.PostAsync($"/v1/operators/{op}/repair-applications", "operator", early);
+        var grpcEarly = await Assert.ThrowsAsync<RpcException>(() => operatorClient.SubmitRepairApplicationAsync(new SubmitRepairApplicationRequest(early) { OperatorId = op }).ResponseAsync);
+        AssertSameError(grpcEarly, httpEarly, HttpStatusCode.BadRequest);
+        Assert.Equal("TOO_EARLY", httpEarly.Error().Details[0].Unpack<PreconditionFailure>().Violations[0].Type);
+
+        // An objection, listed, then withdrawn over HTTP.
+        var objected = (await rest.PostAsync($"/v1/operators/{op}/objections", "operator", new SubmitObjectionRequest { ViolationId = recent.ViolationId, Grounds = "处罚决定书已被复议撤销" }))
+            .As<SubmitObjectionResponse>().Application;
+        Assert.Equal(ApplicationKind.Objection, objected.Kind);
+        var mine = (await rest.GetAsync($"/v1/operators/{op}/applications?pageSize=1000", "operator")).As<ListMyApplicationsResponse>();
+        Assert.Equal(await operatorClient.ListMyApplicationsAsync(new ListMyApplicationsRequest { OperatorId = op, PageSize = 1000 }), mine);
+        Assert.Contains(mine.Applications, a => a.Equals(applied));
+        Assert.Contains(mine.Applications, a => a.Equals(objected));
+        var withdrawn = (await rest.PostAsync($"/v1/operators/{op}/applications/{objected.ApplicationId}:withdraw", "operator", new WithdrawApplicationRequest())).As<WithdrawApplicationResponse>().Application;
+        Assert.Equal(ApplicationState.Withdrawn, withdrawn.State);
+        var afterWithdrawal = await operatorClient.ListMyApplicationsAsync(new ListMyApplicationsRequest { OperatorId = op, PageSize = 1000 });
+        Assert.Equal(withdrawn, afterWithdrawal.Applications.Single(a => a.ApplicationId == objected.ApplicationId));
+        var twice = await rest.PostAsync($"/v1/operators/{op}/applications/{objected.ApplicationId}:withdraw", "operator", new WithdrawApplicationRequest());
+        var grpcTwice = await Assert.ThrowsAsync<RpcException>(() => operatorClient.WithdrawApplicationAsync(new WithdrawApplicationRequest { OperatorId = op, ApplicationId = objected.ApplicationId }).ResponseAsync);
+        AssertSameError(grpcTwice, twice, HttpStatusCode.BadRequest);
+
+        // The regulator's inbox, the same both ways; the repair approved over HTTP is the repair read back over gRPC.
+        var inbox = (await rest.GetAsync("/v1/applications?pageSize=1000", "regulator")).As<ListApplicationsResponse>();
+        Assert.Equal(await server.Regulator.ListApplicationsAsync(new ListApplicationsRequest { PageSize = 1000 }), inbox);
+        Assert.Contains(inbox.Applications, a => a.Equals(applied));
+        var decided = (await rest.PostAsync(
+            $"/v1/applications/{applied.ApplicationId}:decide",
+            "regulator",
+            new DecideApplicationRequest { Decision = ApprovalDecision.Approve, Reason = "材料齐全，同意修复" })).As<DecideApplicationResponse>();
+        Assert.Equal((ApplicationState.Approved, ViolationStatus.Repaired), (decided.Application.State, decided.Violation.Status));
+        var history = await server.Regulator.ListViolationsAsync(new ListViolationsRequest { OperatorId = op, PageSize = 1000 });
+        Assert.Equal(decided.Violation, history.Violations.Single(v => v.ViolationId == old.ViolationId));
+        var decidedAgain = await rest.PostAsync($"/v1/applications/{applied.ApplicationId}:decide", "regulator", new DecideApplicationRequest { Decision = ApprovalDecision.Reject, Reason = "重复" });
+        var grpcDecidedAgain = await Assert.ThrowsAsync<RpcException>(() => server.Regulator.DecideApplicationAsync(new DecideApplicationRequest { ApplicationId = applied.ApplicationId, Decision = ApprovalDecision.Reject, Reason = "重复" }).ResponseAsync);
+        AssertSameError(grpcDecidedAgain, decidedAgain, HttpStatusCode.BadRequest);
+        var noDecision = await rest.PostAsync($"/v1/applications/{applied.ApplicationId}:decide", "regulator", new DecideApplicationRequest { Reason = "?" });
+        var grpcNoDecision = await Assert.ThrowsAsync<RpcException>(() => server.Regulator.DecideApplicationAsync(new DecideApplicationRequest { ApplicationId = applied.ApplicationId, Reason = "?" }).ResponseAsync);
+        AssertSameError(grpcNoDecision, noDecision, HttpStatusCode.BadRequest);
+        var unknown = await rest.PostAsync("/v1/applications/app_000000000000000000000000:decide", "regulator", new DecideApplicationRequest { Decision = ApprovalDecision.Reject, Reason = "?" });
+        var grpcUnknown = await Assert.ThrowsAsync<RpcException>(() => server.Regulator.DecideApplicationAsync(new DecideApplicationRequest { ApplicationId = "app_000000000000000000000000", Decision = ApprovalDecision.Reject, Reason = "?" }).ResponseAsync);
+        AssertSameError(grpcUnknown, unknown, HttpStatusCode.NotFound);
+
+        // Another operator's file: 403 naming what is out of reach, as over gRPC.
+        var other = await rest.GetAsync($"/v1/operators/{TestUscc.Huawei}/credit-file", "operator");
+        var grpcOther = await Assert.ThrowsAsync<RpcException>(() => operatorClient.GetCreditFileAsync(new GetCreditFileRequest { OperatorId = TestUscc.Huawei }).ResponseAsync);
+        AssertSameError(grpcOther, other, HttpStatusCode.Forbidden);
+        Assert.Contains(TestUscc.Huawei, other.Error().Message);
+    }
+
+    /// <summary>
+    /// The guard: every rpc this server serves has a test marked as its REST round trip (and a marked test
+    /// fails unless it makes that call), so an rpc added to protos/ without one fails here.
+    /// </summary>
+    [Fact]
+    public void EveryServedRpc_HasARestRoundTripTest()
+    {
+        var marked = typeof(RestApiTests).Assembly.GetTypes()
+            .SelectMany(t => t.GetMethods())
+            .SelectMany(m => m.GetCustomAttributes(typeof(RestRoundTripAttribute), false).Cast<RestRoundTripAttribute>()
+                .Where(_ => m.GetCustomAttributes(typeof(FactAttribute), true).Length > 0))
+            .SelectMany(a => a.Rpcs)
+            .ToHashSet(StringComparer.Ordinal);
+        var served = RestCoverage.Served().ToHashSet(StringComparer.Ordinal);
+        Assert.True(served.Count >= 46, $"only {served.Count} rpcs found in the descriptors");
+        var missing = served.Except(marked).Order(StringComparer.Ordinal).ToList();
+        Assert.True(missing.Count == 0, "rpcs with no REST round-trip test: " + string.Join(", ", missing));
+        var unknown = marked.Except(served).ToList();
+        Assert.True(unknown.Count == 0, "tests marked for rpcs that do not exist: " + string.Join(", ", unknown));
+    }
+
+    /// <summary>The mark itself fails a test that does not make its call, and counts only HTTP/1.1 answers of 2xx.</summary>
+    [Fact]
+    public async Task RestRoundTripMark_FailsATestThatDoesNotReachItsRpc()
+    {
+        var method = typeof(RestApiTests).GetMethod(nameof(RestRoundTripMark_FailsATestThatDoesNotReachItsRpc))!;
+        var mark = new RestRoundTripAttribute("CreditService/GetCreditStatus");
+        mark.Before(method);
+        await rest.GetAsync($"/v1/operators/{TestUscc.Huawei}/credit-status", null);
+        await rest.GetAsync("/v1/blacklist?pageSize=1", "platform");
+        Assert.Throws<XunitException>(() => mark.After(method));
+
+        mark.Before(method);
+        await rest.GetAsync($"/v1/operators/{TestUscc.Huawei}/credit-status", "platform");
+        mark.After(method);
+
+        Assert.Equal("RegulatorService/RevokeViolation", RestCoverage.RpcOf(HttpMethod.Post, "/v1/operators/x/violations/v1:revoke?a=b"));
+        Assert.Equal("PolicyService/GetPolicy", RestCoverage.RpcOf(HttpMethod.Get, "/v1/policies/2019.1"));
+        Assert.Equal("PolicyService/ValidatePolicy", RestCoverage.RpcOf(HttpMethod.Post, "/v1/policies:validate"));
+        Assert.Equal("PlatformService/CountSellers", RestCoverage.RpcOf(HttpMethod.Get, "/v1/platform/sellers:count"));
+        Assert.Null(RestCoverage.RpcOf(HttpMethod.Get, "/v1/operators/x/violations/v1:revoke"));
+    }
+
     /// <summary>Same code, message and details as over gRPC, and the HTTP status of that code.</summary>
-    private static void AssertSameError(RpcException grpc, RestClient.Answer http, HttpStatusCode expected)
+    internal static void AssertSameError(RpcException grpc, RestClient.Answer http, HttpStatusCode expected)
     {
         Assert.Equal(expected, http.Status);
         var status = http.Error();
@@ -310,5 +679,99 @@ public sealed class RestApiTests(ServerFixture server) : IDisposable
         Assert.Equal(grpc.Status.Detail, status.Message);
         var grpcDetails = grpc.GetRpcStatus()?.Details ?? [];
         Assert.Equal(grpcDetails, status.Details);
+    }
+}
+
+/// <summary>
+/// The four-eyes rpcs over plain HTTP/1.1 JSON, on the server with the default second person (REVOKE,
+/// LISTING_REPAIR, PUBLISH_POLICY) and authority scopes: the same answers and refusals as over gRPC.
+/// </summary>
+[Collection(ScopedServerCollection.Name)]
+public sealed class RestApiFourEyesTests(ScopedServerFixture server) : IDisposable
+{
+    private readonly RestClient rest = new(server.HttpAddress, ScopedServerFixture.Principals.ToDictionary(p => p.Name, p => ScopedServerFixture.TokenOf(p.Name)));
+
+    public void Dispose() => rest.Dispose();
+
+    [Fact]
+    [RestRoundTrip("RegulatorService/ListApprovals", "RegulatorService/DecideApproval")]
+    public async Task Approvals_OverHttp_AnswerAsOverGrpc_AndTheApprovedChangeIsReadBack()
+    {
+        var op = TestUscc.Fresh();
+        var recorded = await server.Regulator("zj-samr").RecordViolationAsync(Requests.Violation(op, severity: Severity.EspeciallySerious));
+        var proposed = await server.Regulator("zj-samr").RevokeViolationAsync(new RevokeViolationRequest { OperatorId = op, ViolationId = recorded.Violation.ViolationId, Reason = "行政复议撤销" });
+        var id = proposed.Approval.ApprovalId;
+
+        var pending = (await rest.GetAsync($"/v1/approvals?operatorId={op}", "zj-samr-2")).As<ListApprovalsResponse>();
+        Assert.Equal(await server.Regulator("zj-samr-2").ListApprovalsAsync(new ListApprovalsRequest { OperatorId = op }), pending);
+        Assert.Equal(proposed.Approval, Assert.Single(pending.Approvals));
+        Assert.Empty((await rest.GetAsync($"/v1/approvals?operatorId={op}", "sz-samr")).As<ListApprovalsResponse>().Approvals);
+
+        // Refusals: out of scope (403 naming the scope), the proposer (403), no decision (400).
+        var decide = new DecideApprovalRequest { Decision = ApprovalDecision.Approve, Reason = "复核同意" };
+        foreach (var who in new[] { "sz-samr", "zj-samr" })
+        {
+            var http = await rest.PostAsync($"/v1/approvals/{id}:decide", who, decide);
+            var grpc = await Assert.ThrowsAsync<RpcException>(() => server.Regulator(who).DecideApprovalAsync(new DecideApprovalRequest(decide) { ApprovalId = id }).ResponseAsync);
+            RestApiTests.AssertSameError(grpc, http, HttpStatusCode.Forbidden);
+        }
+
+        Assert.Contains("440300-SAMR", (await rest.PostAsync($"/v1/approvals/{id}:decide", "sz-samr", decide)).Error().Message);
+        var noDecision = await rest.PostAsync($"/v1/approvals/{id}:decide", "zj-samr-2", new DecideApprovalRequest { Reason = "?" });
+        var grpcNoDecision = await Assert.ThrowsAsync<RpcException>(() => server.Regulator("zj-samr-2").DecideApprovalAsync(new DecideApprovalRequest { ApprovalId = id, Reason = "?" }).ResponseAsync);
+        RestApiTests.AssertSameError(grpcNoDecision, noDecision, HttpStatusCode.BadRequest);
+
+        var approved = (await rest.PostAsync($"/v1/approvals/{id}:decide", "zj-samr-2", decide)).As<DecideApprovalResponse>();
+        Assert.Equal((ApprovalState.Approved, "zj-samr-2", ViolationStatus.Revoked), (approved.Approval.State, approved.Approval.DecidedBy, approved.Violation.Status));
+        Assert.False(approved.Status.Blacklisted);
+        var history = await server.Regulator("national").ListViolationsAsync(new ListViolationsRequest { OperatorId = op });
+        Assert.Equal(approved.Violation, Assert.Single(history.Violations));
+        var decided = (await rest.GetAsync($"/v1/approvals?operatorId={op}&decided=true", "national")).As<ListApprovalsResponse>();
+        Assert.Equal(await server.Regulator("national").ListApprovalsAsync(new ListApprovalsRequest { OperatorId = op, Decided = true }), decided);
+        Assert.Equal(approved.Approval, Assert.Single(decided.Approvals));
+
+        var twice = await rest.PostAsync($"/v1/approvals/{id}:decide", "national", decide);
+        var grpcTwice = await Assert.ThrowsAsync<RpcException>(() => server.Regulator("national").DecideApprovalAsync(new DecideApprovalRequest(decide) { ApprovalId = id }).ResponseAsync);
+        RestApiTests.AssertSameError(grpcTwice, twice, HttpStatusCode.BadRequest);
+        var unknown = await rest.PostAsync("/v1/approvals/apr_000000000000000000000000:decide", "national", decide);
+        var grpcUnknown = await Assert.ThrowsAsync<RpcException>(() => server.Regulator("national").DecideApprovalAsync(new DecideApprovalRequest(decide) { ApprovalId = "apr_000000000000000000000000" }).ResponseAsync);
+        RestApiTests.AssertSameError(grpcUnknown, unknown, HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    [RestRoundTrip("PolicyService/PublishPolicy")]
+    public async Task PublishPolicy_OverHttp_WaitsForASecondAdmin_AsOverGrpc()
+    {
+        var admin = new PolicyService.PolicyServiceClient(server.As("ops"));
+        var shipped = await admin.GetPolicyAsync(new GetPolicyRequest { Version = (await admin.ListPoliciesAsync(new ListPoliciesRequest())).CurrentVersion });
+        var edited = System.Text.Json.Nodes.JsonNode.Parse(shipped.Document)!;
+        edited["version"] = $"2099.rest-{Guid.NewGuid():N}"[..20];
+        var publish = new PublishPolicyRequest { Document = edited.ToJsonString(), EffectiveFrom = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(30)) };
+
+        var proposed = (await rest.PostAsync("/v1/policies", "ops", publish)).As<PublishPolicyResponse>();
+        Assert.Null(proposed.Policy);
+        Assert.Equal((ApprovalState.Pending, ApprovalAction.PublishPolicy, "ops"), (proposed.Approval.State, proposed.Approval.Action, proposed.Approval.ProposedBy));
+        var pending = await server.Regulator("ops").ListApprovalsAsync(new ListApprovalsRequest { PageSize = 1000 });
+        Assert.Equal(proposed.Approval, pending.Approvals.Single(a => a.ApprovalId == proposed.Approval.ApprovalId));
+        Assert.DoesNotContain((await admin.ListPoliciesAsync(new ListPoliciesRequest())).Policies, p => p.Version == edited["version"]!.GetValue<string>());
+
+        // The proposer may not decide it; a published version again is 409; a date in the past 400; a regulator 403.
+        var own = await rest.PostAsync($"/v1/approvals/{proposed.Approval.ApprovalId}:decide", "ops", new DecideApprovalRequest { Decision = ApprovalDecision.Approve, Reason = "同意" });
+        var grpcOwn = await Assert.ThrowsAsync<RpcException>(() => server.Regulator("ops").DecideApprovalAsync(new DecideApprovalRequest { ApprovalId = proposed.Approval.ApprovalId, Decision = ApprovalDecision.Approve, Reason = "同意" }).ResponseAsync);
+        RestApiTests.AssertSameError(grpcOwn, own, HttpStatusCode.Forbidden);
+        var republish = new PublishPolicyRequest { Document = shipped.Document, EffectiveFrom = publish.EffectiveFrom };
+        var httpRepublish = await rest.PostAsync("/v1/policies", "ops", republish);
+        var grpcRepublish = await Assert.ThrowsAsync<RpcException>(() => admin.PublishPolicyAsync(republish).ResponseAsync);
+        RestApiTests.AssertSameError(grpcRepublish, httpRepublish, HttpStatusCode.Conflict);
+        var past = new PublishPolicyRequest { Document = publish.Document, EffectiveFrom = Timestamp.FromDateTimeOffset(DateTimeOffset.UtcNow.AddDays(-1)) };
+        var httpPast = await rest.PostAsync("/v1/policies", "ops", past);
+        Assert.Equal(HttpStatusCode.BadRequest, httpPast.Status);
+        Assert.Equal("effective_from", httpPast.Error().Details[0].Unpack<BadRequest>().FieldViolations[0].Field);
+        // A role refusal names the route called: the rpc over gRPC, the path over REST.
+        var regulator = await rest.PostAsync("/v1/policies", "national", publish);
+        var grpcRegulator = await Assert.ThrowsAsync<RpcException>(() => new PolicyService.PolicyServiceClient(server.As("national")).PublishPolicyAsync(publish).ResponseAsync);
+        Assert.Equal(HttpStatusCode.Forbidden, regulator.Status);
+        Assert.Equal((int)grpcRegulator.StatusCode, regulator.Error().Code);
+        Assert.Equal("role 'regulator' may not call /v1/policies", regulator.Error().Message);
     }
 }

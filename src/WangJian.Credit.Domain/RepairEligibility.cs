@@ -1,7 +1,6 @@
 using System.Globalization;
-using WangJian.Credit.Domain;
 
-namespace WangJian.Credit.Rules;
+namespace WangJian.Credit.Domain;
 
 /// <summary>Why a repair request cannot be approved now.</summary>
 public enum RepairBlock

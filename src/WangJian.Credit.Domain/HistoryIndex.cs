@@ -1,6 +1,5 @@
-using WangJian.Credit.Domain;
-
-namespace WangJian.Credit.Rules;
+using System.Collections.Immutable;
+namespace WangJian.Credit.Domain;
 
 /// <summary>
 /// One operator's history held for assessment: violations in recording order (what the history pages
@@ -22,15 +21,38 @@ namespace WangJian.Credit.Rules;
 /// The property test <c>RelevanceFilterTests</c> proves the result identical to the full evaluation.
 /// </para>
 /// </remarks>
-public sealed class HistoryIndex(string operatorId)
+public sealed class HistoryIndex
 {
-    private readonly List<Violation> recorded = [];
-    private readonly Dictionary<string, int> positions = new(StringComparer.Ordinal);
-    private readonly List<Violation> chronological = [];
-    private readonly List<Violation> repaired = [];
-    private readonly List<ListingRepair> listingRepairs = [];
+    // Persistent collections: a change returns a new index sharing all but O(log n) of the old one, so an
+    // index handed out (a grain's state before a failed write, a read in flight) never changes under it.
+    private readonly ImmutableList<Violation> recorded;
+    private readonly ImmutableDictionary<string, int> positions;
+    private readonly ImmutableList<Violation> chronological;
+    private readonly ImmutableList<Violation> repaired;
+    private readonly ImmutableList<ListingRepair> listingRepairs;
 
-    public string OperatorId { get; } = operatorId;
+    public HistoryIndex(string operatorId)
+        : this(operatorId, [], ImmutableDictionary.Create<string, int>(StringComparer.Ordinal), [], [], [])
+    {
+    }
+
+    private HistoryIndex(
+        string operatorId,
+        ImmutableList<Violation> recorded,
+        ImmutableDictionary<string, int> positions,
+        ImmutableList<Violation> chronological,
+        ImmutableList<Violation> repaired,
+        ImmutableList<ListingRepair> listingRepairs)
+    {
+        OperatorId = operatorId;
+        this.recorded = recorded;
+        this.positions = positions;
+        this.chronological = chronological;
+        this.repaired = repaired;
+        this.listingRepairs = listingRepairs;
+    }
+
+    public string OperatorId { get; }
 
     /// <summary>Violations in the order they were recorded.</summary>
     public IReadOnlyList<Violation> Violations => recorded;
@@ -45,12 +67,12 @@ public sealed class HistoryIndex(string operatorId)
         var index = new HistoryIndex(history.OperatorId);
         foreach (var v in history.Violations)
         {
-            index.Add(v);
+            index = index.With(v);
         }
 
         foreach (var r in history.ListingRepairs)
         {
-            index.AddListingRepair(r);
+            index = index.WithListingRepair(r);
         }
 
         return index;
@@ -77,44 +99,44 @@ public sealed class HistoryIndex(string operatorId)
 
     public Violation? Find(string violationId) => positions.TryGetValue(violationId, out var i) ? recorded[i] : null;
 
-    public void Add(Violation violation)
+    /// <summary>This history with <paramref name="violation"/> recorded last.</summary>
+    public HistoryIndex With(Violation violation)
     {
         ArgumentNullException.ThrowIfNull(violation);
-        if (!positions.TryAdd(violation.Id, recorded.Count))
+        if (positions.ContainsKey(violation.Id))
         {
             throw new InvalidOperationException($"violation {violation.Id} is already in the history of {OperatorId}");
         }
 
-        recorded.Add(violation);
-        chronological.Insert(~chronological.BinarySearch(violation, Chronological.Instance), violation);
-        if (violation.RepairedAt is not null)
-        {
-            InsertRepaired(violation);
-        }
+        return new HistoryIndex(
+            OperatorId,
+            recorded.Add(violation),
+            positions.Add(violation.Id, recorded.Count),
+            chronological.Insert(~chronological.BinarySearch(violation, Chronological.Instance), violation),
+            violation.RepairedAt is null ? repaired : InsertRepaired(repaired, violation),
+            listingRepairs);
     }
 
-    /// <summary>The same violation with a changed status (its decision, hence its place in time, is unchanged).</summary>
-    public void Replace(Violation violation)
+    /// <summary>This history with the same violation in a changed status (its decision, hence its place in time, is unchanged).</summary>
+    public HistoryIndex WithChanged(Violation violation)
     {
         ArgumentNullException.ThrowIfNull(violation);
         var previous = Find(violation.Id) ?? throw new InvalidOperationException($"no violation {violation.Id} in the history of {OperatorId}");
-        recorded[positions[violation.Id]] = violation;
-        chronological[chronological.BinarySearch(previous, Chronological.Instance)] = violation;
-        if (previous.RepairedAt is not null)
-        {
-            repaired.Remove(previous);
-        }
-
-        if (violation.RepairedAt is not null)
-        {
-            InsertRepaired(violation);
-        }
+        var withoutPrevious = previous.RepairedAt is null ? repaired : repaired.Remove(previous, ReferenceEqualityComparer.Instance);
+        return new HistoryIndex(
+            OperatorId,
+            recorded.SetItem(positions[violation.Id], violation),
+            positions,
+            chronological.SetItem(chronological.BinarySearch(previous, Chronological.Instance), violation),
+            violation.RepairedAt is null ? withoutPrevious : InsertRepaired(withoutPrevious, violation),
+            listingRepairs);
     }
 
-    public void AddListingRepair(ListingRepair repair) => listingRepairs.Add(repair);
+    public HistoryIndex WithListingRepair(ListingRepair repair) =>
+        new(OperatorId, recorded, positions, chronological, repaired, listingRepairs.Add(repair));
 
     /// <summary>The whole history (a copy), in recording order.</summary>
-    public OperatorHistory ToHistory() => new(OperatorId, recorded.ToArray(), listingRepairs.ToArray());
+    public OperatorHistory ToHistory() => new(OperatorId, [.. recorded], [.. listingRepairs]);
 
     /// <summary>
     /// The assessment at <paramref name="asOf"/> under the version in force then, with its next change
@@ -240,7 +262,7 @@ public sealed class HistoryIndex(string operatorId)
         return lo;
     }
 
-    private void InsertRepaired(Violation violation)
+    private static ImmutableList<Violation> InsertRepaired(ImmutableList<Violation> repaired, Violation violation)
     {
         var at = violation.RepairedAt!.Value;
         var i = repaired.Count;
@@ -249,7 +271,7 @@ public sealed class HistoryIndex(string operatorId)
             i--;
         }
 
-        repaired.Insert(i, violation);
+        return repaired.Insert(i, violation);
     }
 
     private sealed class Chronological : IComparer<Violation>
