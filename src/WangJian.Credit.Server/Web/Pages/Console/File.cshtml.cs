@@ -54,16 +54,28 @@ public sealed class FileModel(OperatorFiles files, ViolationCommands commands, A
 
     public string ChartJson { get; private set; } = "{}";
 
-    public async Task<IActionResult> OnGetAsync()
+    /// <summary>Normalizes the route's USCC; false, with the GB 32100 message and a 400, when it is not one.</summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNullWhen(true, nameof(Id))]
+    private bool TryReadId()
     {
         if (!Uscc.TryParse(Id ?? string.Empty, out var code, out var error))
         {
             Error = error;
             Response.StatusCode = StatusCodes.Status400BadRequest;
-            return Page();
+            return false;
         }
 
         Id = code.Value;
+        return true;
+    }
+
+    public async Task<IActionResult> OnGetAsync()
+    {
+        if (!TryReadId())
+        {
+            return Page();
+        }
+
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
@@ -97,14 +109,11 @@ public sealed class FileModel(OperatorFiles files, ViolationCommands commands, A
     /// <summary>The signed PDF credit report of the operator now, recorded (number, digest, requester) before it is answered.</summary>
     public async Task<IActionResult> OnPostReportAsync()
     {
-        if (!Uscc.TryParse(Id ?? string.Empty, out var code, out var error))
+        if (!TryReadId())
         {
-            Error = error;
-            Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
         }
 
-        Id = code.Value;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
@@ -139,14 +148,11 @@ public sealed class FileModel(OperatorFiles files, ViolationCommands commands, A
             return Forbid(ConsoleWeb.CookieScheme);
         }
 
-        if (!Uscc.TryParse(Id ?? string.Empty, out var code, out var error))
+        if (!TryReadId())
         {
-            Error = error;
-            Response.StatusCode = StatusCodes.Status400BadRequest;
             return Page();
         }
 
-        Id = code.Value;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var what = kind == "objection" ? "console/SubmitObjection" : "console/SubmitRepairApplication";
         try
