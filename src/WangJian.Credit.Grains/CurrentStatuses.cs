@@ -21,9 +21,6 @@ public sealed class CurrentStatuses
 {
     private readonly ConcurrentDictionary<string, CurrentStatus> entries = new(StringComparer.Ordinal);
 
-    /// <summary>Operators with an entry (for metrics and tests).</summary>
-    public int Count => entries.Count;
-
     /// <summary>The entry of <paramref name="operatorId"/> if it still answers a read at <paramref name="now"/> under <paramref name="timeline"/>.</summary>
     public bool TryGet(string operatorId, PolicyTimeline timeline, DateTimeOffset now, out CurrentStatus status)
     {

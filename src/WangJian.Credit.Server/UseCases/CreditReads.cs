@@ -13,21 +13,6 @@ namespace WangJian.Credit.Server.UseCases;
 /// </summary>
 public sealed class CreditReads(IGrainFactory grains, CurrentStatuses current, PolicyVersions versions, CreditClock clock)
 {
-    /// <summary>The assessment at <paramref name="asOf"/> (now when absent).</summary>
-    public Task<Assessment> AssessAsync(string operatorId, DateTimeOffset? asOf = null)
-    {
-        if (asOf is null)
-        {
-            var now = clock.UtcNow;
-            if (current.TryGet(operatorId, versions.Timeline, now, out var entry))
-            {
-                return Task.FromResult(entry.Assessment with { AsOf = now });
-            }
-        }
-
-        return grains.Operator(operatorId).GetAssessmentAsync(asOf);
-    }
-
     /// <summary>The assessment now with the head revision it belongs to (a check records both).</summary>
     public Task<OperatorStatus> StatusAsync(string operatorId)
     {
