@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Authorization;
 using WangJian.Credit.Server.Options;
 using WangJian.Credit.Server.Storage;
 
@@ -8,9 +7,8 @@ public static class AuthExtensions
 {
     /// <summary>
     /// Who may call: the configured principals (and the watched principals file), development tokens for the
-    /// embedded store, or single sign-on (JWT). Callers are authenticated by BearerTokenMiddleware; ASP.NET
-    /// Core's authorization checks the roles of [Authorize] and GrpcAuthorizationResultHandler answers a
-    /// refusal as a gRPC status.
+    /// embedded store, or single sign-on (JWT). Callers are authenticated by BearerTokenMiddleware and the roles
+    /// of the API's [Authorize] checked by ApiAuthorizationMiddleware (console pages: ASP.NET Core's authorization).
     /// </summary>
     public static AuthOptions AddCreditAuth(this WebApplicationBuilder builder, StorageOptions storage, ILogger bootLog)
     {
@@ -52,7 +50,6 @@ public static class AuthExtensions
             JwtAuthentication.Add(services, auth.Jwt);
         }
 
-        services.AddSingleton<IAuthorizationMiddlewareResultHandler, GrpcAuthorizationResultHandler>();
         if (auth.Principals.Count > 0)
         {
             services.AddHostedService<PrincipalReloadService>();

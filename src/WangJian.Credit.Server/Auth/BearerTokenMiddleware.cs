@@ -2,9 +2,9 @@ namespace WangJian.Credit.Server.Auth;
 
 /// <summary>
 /// <c>authorization: Bearer &lt;token&gt;</c> → the request's user, with its name, role (and agency, USCC or
-/// authority scope), before ASP.NET Core's authorization checks the roles of <c>[Authorize(Roles = ...)]</c>.
+/// authority scope), before <see cref="ApiAuthorizationMiddleware"/> checks the roles of <c>[Authorize(Roles = ...)]</c>.
 /// A missing or unknown token leaves the user anonymous: authorization then answers UNAUTHENTICATED, and a
-/// known caller of the wrong role PERMISSION_DENIED (<see cref="GrpcAuthorizationResultHandler"/>).
+/// known caller of the wrong role PERMISSION_DENIED.
 /// </summary>
 /// <remarks>
 /// In place of an ASP.NET Core authentication scheme for static tokens: that resolves and initializes a

@@ -30,7 +30,7 @@ public sealed class ErrorInterceptor(
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
-        NoteRestOperators(request, context);
+        NoteOperators(request, context);
         try
         {
             var call = continuation(request, context);
@@ -78,7 +78,7 @@ public sealed class ErrorInterceptor(
     public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
         TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
     {
-        NoteRestOperators(request, context);
+        NoteOperators(request, context);
         try
         {
             await continuation(request, responseStream, context);
@@ -90,12 +90,12 @@ public sealed class ErrorInterceptor(
     }
 
     /// <summary>
-    /// A REST call's request message is built by JSON transcoding after authorization, so the operators it
-    /// names are noted here for the access log (a gRPC call's are noted from its bytes, Grpc/MessageValidationMiddleware).
+    /// The operators the request names, for the access log, from the message grpc-dotnet (or JSON transcoding)
+    /// parsed; a call refused before it ran has them noted by <see cref="MessageValidationMiddleware.NoteRefusedOperatorsAsync"/>.
     /// </summary>
-    private static void NoteRestOperators<TRequest>(TRequest request, ServerCallContext context)
+    private static void NoteOperators<TRequest>(TRequest request, ServerCallContext context)
     {
-        if (request is Google.Protobuf.IMessage message && Audit.AccessFeature.Of(context) is { IsRest: true } access)
+        if (request is Google.Protobuf.IMessage message && Audit.AccessFeature.Of(context) is { } access)
         {
             MessageValidationMiddleware.NoteOperators(message, access);
         }

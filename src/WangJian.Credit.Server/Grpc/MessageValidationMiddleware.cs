@@ -3,23 +3,30 @@ using System.Buffers.Binary;
 using System.IO.Pipelines;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
-using Google.Rpc;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace WangJian.Credit.Server.Grpc;
 
 /// <summary>
-/// Checks that the body of a unary call is one whole, well-formed protobuf message of the method's
-/// request type before grpc-dotnet sees it. grpc-dotnet answers a message it cannot parse, or a
-/// truncated frame, with UNKNOWN; a client that sent bad bytes deserves INVALID_ARGUMENT and a reason.
-/// Reads the message before authentication, to note the operators it names for the access log (a refused
-/// call names them too), but answers a bad one only after authorization (<see cref="RejectInvalidAsync"/>),
-/// so a bad token is still UNAUTHENTICATED whatever the body.
+/// Checks that the body of a unary call is one whole gRPC frame (a 5-byte header and the message it
+/// announces, nothing after it) before grpc-dotnet reads it: grpc-dotnet answers a truncated frame with
+/// UNKNOWN or INTERNAL, and a client that sent bad bytes deserves INVALID_ARGUMENT and a reason. The message
+/// itself is parsed once, by grpc-dotnet, with a deserializer that refuses bad bytes the same way
+/// (<see cref="CheckedRequestMessages"/>). A bad frame is answered only after authorization
+/// (<see cref="RejectInvalidAsync"/>), so a bad token is still UNAUTHENTICATED whatever the body.
 /// Client-streaming calls are checked message by message in <see cref="ErrorInterceptor"/>.
 /// </summary>
 public sealed class MessageValidationMiddleware(RequestDelegate next)
 {
     private const int MaxMessage = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// A body up to this size is examined in place (read without being consumed, then read again by grpc-dotnet);
+    /// a larger one is copied. Unconsumed bytes hold back the stream's flow-control window (Kestrel's is 768 KiB),
+    /// so examining in place must stop well below it.
+    /// </summary>
+    private const int InPlace = 64 * 1024;
+
     private static readonly Dictionary<string, MessageDescriptor> UnaryRequests = BuildMap();
 
     /// <summary>Per request type, its <c>operator_id</c> and <c>operator_ids</c> fields (looked up once, not per call).</summary>
@@ -31,7 +38,7 @@ public sealed class MessageValidationMiddleware(RequestDelegate next)
                 d.FindFieldByName("operator_ids") is { FieldType: FieldType.String, IsRepeated: true } many ? many : null));
 
     /// <summary>
-    /// After authorization: answers a call whose message was found bad. (Mapped with <c>app.Use</c> right
+    /// After authorization: answers a call whose frame was found bad. (Mapped with <c>app.Use</c> right
     /// after <c>UseAuthorization</c>.)
     /// </summary>
     public static Task RejectInvalidAsync(HttpContext context, RequestDelegate next) =>
@@ -42,21 +49,40 @@ public sealed class MessageValidationMiddleware(RequestDelegate next)
 
     public async Task InvokeAsync(HttpContext context)
     {
-        if (!UnaryRequests.TryGetValue(context.Request.Path.Value ?? string.Empty, out var descriptor)
+        if (!UnaryRequests.ContainsKey(context.Request.Path.Value ?? string.Empty)
             || context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) != true)
         {
             await next(context);
             return;
         }
 
-        // Read the whole body (consuming it, so HTTP/2 flow control moves on), check it, and hand grpc-dotnet
-        // a reader over the same bytes. EnableBuffering did the same through a file-backed rewindable stream,
-        // ~4 % of the CPU of a call; a reader that examines without consuming stalls Kestrel's flow control.
         var reader = context.Request.BodyReader;
-        var body = new ArrayBufferWriter<byte>(256);
+        var read = await reader.ReadAsync(context.RequestAborted);
+        while (!read.IsCompleted && !read.IsCanceled && read.Buffer.Length <= InPlace)
+        {
+            reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+            read = await reader.ReadAsync(context.RequestAborted);
+        }
+
+        if (read.IsCompleted || read.IsCanceled)
+        {
+            // The whole body is here: check it where it lies and leave it unconsumed for grpc-dotnet.
+            var problem = CheckFrame(read.Buffer, context.Request.Headers["grpc-encoding"].ToString());
+            reader.AdvanceTo(read.Buffer.Start);
+            if (problem is not null)
+            {
+                context.Features.Set(new InvalidMessage(global::Grpc.Core.StatusCode.InvalidArgument, problem));
+            }
+
+            await next(context);
+            return;
+        }
+
+        // A large body still arriving: read it all (consuming it, so HTTP/2 flow control moves on), check it, and
+        // hand grpc-dotnet a reader over the same bytes.
+        var body = new ArrayBufferWriter<byte>((int)read.Buffer.Length * 2);
         while (true)
         {
-            var read = await reader.ReadAsync(context.RequestAborted);
             foreach (var segment in read.Buffer)
             {
                 body.Write(segment.Span);
@@ -74,21 +100,57 @@ public sealed class MessageValidationMiddleware(RequestDelegate next)
             {
                 break;
             }
+
+            read = await reader.ReadAsync(context.RequestAborted);
         }
 
-        var bytes = body.WrittenMemory;
-        var problem = Check(new ReadOnlySequence<byte>(bytes), descriptor, context.Request.Headers["grpc-encoding"].ToString(), out var message);
-        if (problem is not null)
+        var bytes = new ReadOnlySequence<byte>(body.WrittenMemory);
+        if (CheckFrame(bytes, context.Request.Headers["grpc-encoding"].ToString()) is { } bad)
         {
-            context.Features.Set(new InvalidMessage(global::Grpc.Core.StatusCode.InvalidArgument, problem));
-        }
-        else if (message is not null && context.Features.Get<Audit.AccessFeature>() is { } access)
-        {
-            NoteOperators(message, access);
+            context.Features.Set(new InvalidMessage(global::Grpc.Core.StatusCode.InvalidArgument, bad));
         }
 
-        context.Features.Set<IRequestBodyPipeFeature>(new BufferedBody(PipeReader.Create(new ReadOnlySequence<byte>(bytes))));
+        context.Features.Set<IRequestBodyPipeFeature>(new BufferedBody(PipeReader.Create(bytes)));
         await next(context);
+    }
+
+    /// <summary>
+    /// For a call refused before its service ran (by authentication, authorization or the rate limit): the
+    /// operators its unary message names, for the access log; a call that runs has them noted from the
+    /// message grpc-dotnet parsed (<see cref="ErrorInterceptor"/>). Reads the body without consuming it.
+    /// </summary>
+    internal static async Task NoteRefusedOperatorsAsync(HttpContext context)
+    {
+        if (context.Features.Get<Audit.AccessFeature>() is not { IsRest: false } access
+            || context.Features.Get<InvalidMessage>() is not null
+            || !UnaryRequests.TryGetValue(context.Request.Path.Value ?? string.Empty, out var descriptor))
+        {
+            return;
+        }
+
+        var reader = context.Request.BodyReader;
+        var read = await reader.ReadAsync(context.RequestAborted);
+        while (!read.IsCompleted && !read.IsCanceled && read.Buffer.Length <= InPlace)
+        {
+            reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+            read = await reader.ReadAsync(context.RequestAborted);
+        }
+
+        try
+        {
+            if (read.IsCompleted && CheckFrame(read.Buffer, string.Empty) is null && read.Buffer.FirstSpan[0] == 0)
+            {
+                NoteOperators(descriptor.Parser.ParseFrom(read.Buffer.Slice(5)), access);
+            }
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            // Not a message: it names no operator.
+        }
+        finally
+        {
+            reader.AdvanceTo(read.Buffer.Start);
+        }
     }
 
     /// <summary>The request's <c>operator_id</c> and every one of its <c>operator_ids</c>, as sent (trimmed).</summary>
@@ -114,13 +176,9 @@ public sealed class MessageValidationMiddleware(RequestDelegate next)
         }
     }
 
-    /// <summary>
-    /// Null when the body is one complete message of the type (then <paramref name="message"/> is it, unless
-    /// compressed); else what is wrong with it.
-    /// </summary>
-    internal static string? Check(ReadOnlySequence<byte> body, MessageDescriptor descriptor, string encoding, out IMessage? message)
+    /// <summary>Null when the body is exactly one gRPC frame within the size limit; else what is wrong with it.</summary>
+    internal static string? CheckFrame(ReadOnlySequence<byte> body, string encoding)
     {
-        message = null;
         if (body.Length < 5)
         {
             return $"truncated gRPC frame: {body.Length} bytes, a frame has a 5-byte header";
@@ -150,35 +208,12 @@ public sealed class MessageValidationMiddleware(RequestDelegate next)
             return "a unary call carries exactly one message; more data followed it";
         }
 
-        if (compressed == 1)
-        {
-            // Compressed: grpc-dotnet decompresses (or refuses an unknown encoding) and parses it.
-            return string.IsNullOrEmpty(encoding) ? "compressed message without a grpc-encoding header" : null;
-        }
-
-        try
-        {
-            message = descriptor.Parser.ParseFrom(body.Slice(5, length));
-            return null;
-        }
-        catch (InvalidProtocolBufferException e)
-        {
-            return $"request is not a valid {descriptor.FullName}: {e.Message}";
-        }
+        // A compressed message is decompressed (or its unknown encoding refused) and parsed by grpc-dotnet.
+        return compressed == 1 && string.IsNullOrEmpty(encoding) ? "compressed message without a grpc-encoding header" : null;
     }
 
-    private static Task RejectAsync(HttpContext context, global::Grpc.Core.StatusCode code, string problem)
-    {
-        var status = new Google.Rpc.Status { Code = (int)code, Message = problem };
-        if (code == global::Grpc.Core.StatusCode.InvalidArgument)
-        {
-            var badRequest = new BadRequest();
-            badRequest.FieldViolations.Add(new BadRequest.Types.FieldViolation { Field = "(request)", Description = problem });
-            status.Details.Add(Google.Protobuf.WellKnownTypes.Any.Pack(badRequest));
-        }
-
-        return TrailersOnly.WriteAsync(context.Response, code, problem, status);
-    }
+    private static Task RejectAsync(HttpContext context, global::Grpc.Core.StatusCode code, string problem) =>
+        TrailersOnly.WriteAsync(context.Response, code, problem, CheckedRequestMessages.Status(code, problem));
 
     private static Dictionary<string, MessageDescriptor> BuildMap()
     {
@@ -198,7 +233,7 @@ public sealed class MessageValidationMiddleware(RequestDelegate next)
     }
 }
 
-/// <summary>A unary message found bad before authentication, answered after authorization.</summary>
+/// <summary>A unary frame found bad before authentication, answered after authorization.</summary>
 internal sealed record InvalidMessage(global::Grpc.Core.StatusCode Code, string Problem);
 
 /// <summary>The request body as already read and checked, for grpc-dotnet to read again.</summary>

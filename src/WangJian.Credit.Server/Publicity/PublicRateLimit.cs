@@ -21,6 +21,13 @@ public static class PublicRateLimit
 {
     public const string Policy = "public";
 
+    /// <summary>
+    /// The limiter, run only for endpoints that ask for it ([EnableRateLimiting]): for every other call it would
+    /// look up the endpoint's metadata and find nothing to do, a few per cent of the CPU of a read.
+    /// </summary>
+    public static void Use(IApplicationBuilder app) =>
+        app.UseWhen(c => c.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>() is not null, limited => limited.UseRateLimiter());
+
     public static void Add(IServiceCollection services, PublicOptions options)
     {
         services.AddRateLimiter(o =>
@@ -36,6 +43,7 @@ public static class PublicRateLimit
                 }));
             o.OnRejected = async (rejected, cancel) =>
             {
+                await MessageValidationMiddleware.NoteRefusedOperatorsAsync(rejected.HttpContext);
                 var response = rejected.HttpContext.Response;
                 var retry = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : TimeSpan.FromMinutes(1);
                 response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);

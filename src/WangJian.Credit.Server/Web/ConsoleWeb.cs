@@ -203,6 +203,8 @@ public static class ConsoleWeb
                 RequestPath = AssetsPath,
                 FileProvider = new PhysicalFileProvider(Path.Combine(AppContext.BaseDirectory, "Web", "assets")),
             });
+            // The OpenID Connect callbacks (/console/signin-oidc) are handled by the authentication middleware.
+            branch.UseAuthentication();
             branch.Use(async (context, next) =>
             {
                 var result = await context.AuthenticateAsync(CookieScheme);
@@ -221,6 +223,15 @@ public static class ConsoleWeb
                 await next();
             });
         });
+    }
+
+    /// <summary>After the bearer middleware: the console pages' [ConsoleAuthorize] (sign-in page or 'denied').</summary>
+    public static void UseConsoleAuthorization(WebApplication app, ConsoleOptions options)
+    {
+        if (options.Enabled)
+        {
+            app.UseWhen(c => IsConsolePath(c.Request.Path), branch => branch.UseAuthorization());
+        }
     }
 
     public static void MapConsole(WebApplication app, ConsoleOptions options)

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
+using Grpc.Core;
 using WangJian.Credit.Server.Grpc;
 using WangJian.Credit.V1;
 
@@ -10,38 +11,56 @@ namespace WangJian.Credit.Server.Tests.Grpc;
 [Trait("Category", "Unit")]
 public sealed class MessageValidationTests
 {
-    private static readonly MessageDescriptor Request = GetCreditStatusRequest.Descriptor;
+    private static readonly Marshaller<GetCreditStatusRequest> Checked =
+        CheckedRequestMessages.Checked(Marshallers.Create(m => m.ToByteArray(), GetCreditStatusRequest.Parser.ParseFrom));
 
     [Fact]
-    public void Check_OneWholeMessage_ParsesIt()
+    public void CheckFrame_OneWholeFrame_IsFine()
     {
-        var problem = MessageValidationMiddleware.Check(Frame(new GetCreditStatusRequest { OperatorId = "91330106673959654P" }.ToByteArray()), Request, string.Empty, out var message);
-
-        Assert.Null(problem);
-        Assert.Equal("91330106673959654P", ((GetCreditStatusRequest)message!).OperatorId);
+        Assert.Null(MessageValidationMiddleware.CheckFrame(Frame(new GetCreditStatusRequest { OperatorId = "91330106673959654P" }.ToByteArray()), string.Empty));
     }
 
-    public static TheoryData<byte[], string> BadBodies() => new()
+    public static TheoryData<byte[], string> BadFrames() => new()
     {
         { [0, 0, 0], "truncated gRPC frame: 3 bytes" },
-        { Frame([0x0a, 0x05, 0x41], announce: 3).ToArray(), "is not a valid" },
+        { Frame([0x0a, 0x05, 0x41], announce: 4).ToArray(), "header announces 4 bytes, 3 arrived" },
         { [.. Frame([0x0a, 0x01, 0x41]).ToArray(), 0x00], "more data followed it" },
         { [2, 0, 0, 0, 0], "compression flag 2" },
-        { Frame([0x0a, 0x01]).ToArray(), "request is not a valid wangjian.credit.v1.GetCreditStatusRequest" },
         { [0, 0, 0, 0, 9, 0x0a], "header announces 9 bytes, 1 arrived" },
         { [1, 0, 0, 0, 0], "compressed message without a grpc-encoding header" },
         { [0, 0x7f, 0xff, 0xff, 0xff], "exceeds the" },
     };
 
     [Theory]
-    [MemberData(nameof(BadBodies))]
-    public void Check_BadBodies_SayWhatIsWrong(byte[] body, string expected)
+    [MemberData(nameof(BadFrames))]
+    public void CheckFrame_BadFrames_SayWhatIsWrong(byte[] body, string expected)
     {
-        var problem = MessageValidationMiddleware.Check(new ReadOnlySequence<byte>(body), Request, string.Empty, out var message);
+        var problem = MessageValidationMiddleware.CheckFrame(new ReadOnlySequence<byte>(body), string.Empty);
 
         Assert.NotNull(problem);
         Assert.Contains(expected, problem);
-        Assert.Null(message);
+    }
+
+    [Fact]
+    public void CheckedDeserializer_WholeMessage_ParsesIt()
+    {
+        var message = Checked.ContextualDeserializer(new Payload(new GetCreditStatusRequest { OperatorId = "91330106673959654P" }.ToByteArray()));
+
+        Assert.Equal("91330106673959654P", message.OperatorId);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x0a, 0x01 })]
+    [InlineData(new byte[] { 0x0a, 0x05, 0x41 })]
+    [InlineData(new byte[] { 0xff, 0xff, 0xff })]
+    public void CheckedDeserializer_BadBytes_AreInvalidArgumentWithTheFieldViolation(byte[] payload)
+    {
+        var e = Assert.Throws<RpcException>(() => Checked.ContextualDeserializer(new Payload(payload)));
+
+        Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
+        Assert.StartsWith("request is not a valid wangjian.credit.v1.GetCreditStatusRequest", e.Status.Detail);
+        var badRequest = e.GetRpcStatus()!.GetDetail<Google.Rpc.BadRequest>();
+        Assert.Equal("(request)", Assert.Single(badRequest.FieldViolations).Field);
     }
 
     [Fact]
@@ -66,5 +85,15 @@ public sealed class MessageValidationTests
         BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)(announce ?? payload.Length));
         payload.CopyTo(frame, 5);
         return new ReadOnlySequence<byte>(frame);
+    }
+
+    /// <summary>A received message as grpc-dotnet hands it to a deserializer.</summary>
+    private sealed class Payload(byte[] bytes) : DeserializationContext
+    {
+        public override int PayloadLength => bytes.Length;
+
+        public override byte[] PayloadAsNewBuffer() => (byte[])bytes.Clone();
+
+        public override ReadOnlySequence<byte> PayloadAsReadOnlySequence() => new(bytes);
     }
 }
