@@ -50,18 +50,8 @@ public sealed partial class CreditGrpcService(CreditReads reads, TimeProvider ti
 
         RequestFields.ThrowIfAny(errors);
         Caller.RequireOwnOperator(context, ids);
-        var statuses = new ValueTask<CreditStatus>[ids.Length];
-        for (var i = 0; i < ids.Length; i++)
-        {
-            statuses[i] = reads.StatusMessageAsync(ids[i], asOf);
-        }
-
         var response = new BatchGetCreditStatusResponse();
-        foreach (var status in statuses)
-        {
-            response.Statuses.Add(await status);
-        }
-
+        response.Statuses.AddRange(await reads.StatusMessagesAsync(ids, asOf));
         return response;
     }
 }

@@ -9,7 +9,7 @@ namespace WangJian.Credit.Server.Storage;
 /// rollout of a policy version, the simulation — resumes from a USCC, which stays valid while operators
 /// are added.
 /// </summary>
-public sealed class OperatorIndex(IConnectionMultiplexer redis, ILogger<OperatorIndex> logger)
+public sealed class OperatorIndex(IConnectionMultiplexer redis, ILogger<OperatorIndex> logger) : ReadModels.IRecordIndex
 {
     public const string Key = "wj:operators";
 
@@ -20,6 +20,14 @@ public sealed class OperatorIndex(IConnectionMultiplexer redis, ILogger<Operator
 
     /// <summary>Completes when the index holds every operator with a record (after <see cref="BackfillAsync"/>).</summary>
     public Task Ready => ready.Task;
+
+    public bool Complete => ready.Task.IsCompletedSuccessfully;
+
+    public async Task<bool[]> HaveRecordsAsync(IReadOnlyList<string> operatorIds)
+    {
+        var scores = await redis.GetDatabase().SortedSetScoresAsync(Key, operatorIds.Select(id => (RedisValue)id).ToArray());
+        return Array.ConvertAll(scores, s => s.HasValue);
+    }
 
     public Task<long> CountAsync() => redis.GetDatabase().SortedSetLengthAsync(Key);
 

@@ -75,6 +75,7 @@ public static class StoreExtensions
         }
 
         services.AddSingleton<OperatorIndex>();
+        services.AddSingleton<ReadModels.IRecordIndex>(sp => sp.GetRequiredService<OperatorIndex>());
         services.AddSingleton<ApprovalStore>();
         services.AddSingleton<ChangeViews>();
         services.AddSingleton<SellerLists>();

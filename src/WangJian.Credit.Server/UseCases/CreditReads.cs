@@ -2,46 +2,154 @@ using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;
 using WangJian.Credit.Grains;
 using WangJian.Credit.Server.Grpc;
+using WangJian.Credit.Server.ReadModels;
 using WangJian.Credit.V1;
 
 namespace WangJian.Credit.Server.UseCases;
 
 /// <summary>
-/// Reads of an operator's credit now or at a past instant, for every API and page that reads one. A read now of an
-/// operator whose grain is active on this silo is answered from the entry the grain keeps in
-/// <see cref="CurrentStatuses"/>; anything else is the grain call it always was.
+/// Reads of an operator's credit now or at a past instant, for every API and page that reads one:
+/// <list type="bullet">
+/// <item>now, of an operator whose grain is active on this silo: the entry the grain keeps in <see cref="CurrentStatuses"/>;</item>
+/// <item>of an operator with no record at all (the durable index says so): the assessment of an empty history,
+/// computed here, so reads of never-seen operators activate no grain and leave nothing in memory;</item>
+/// <item>anything else: the grain call it always was.</item>
+/// </list>
 /// </summary>
-public sealed class CreditReads(IGrainFactory grains, CurrentStatuses current, PolicyVersions versions, CreditClock clock)
+/// <remarks>
+/// An operator's first write adds it to the index in the same store script, and a write is acknowledged
+/// only after that script, so a read that finds no index entry comes before any acknowledged write: it
+/// answers what the grain would have answered then. Until the index is complete (backfilled at start for a
+/// store written before it), every miss goes to the grain.
+/// </remarks>
+public sealed class CreditReads(IGrainFactory grains, CurrentStatuses current, PolicyVersions versions, CreditClock clock, IRecordIndex records, ICreditScorer scorer)
 {
+    /// <summary>The assessment and status message of an empty history now, kept while it holds (the timeline it was scored under, before its next change).</summary>
+    private Recordless? recordless;
+
     /// <summary>The assessment now with the head revision it belongs to (a check records both).</summary>
-    public Task<OperatorStatus> StatusAsync(string operatorId)
+    public async Task<OperatorStatus> StatusAsync(string operatorId)
     {
         var now = clock.UtcNow;
-        if (current.TryGet(operatorId, versions.Timeline, now, out var entry))
+        var timeline = versions.Timeline;
+        if (current.TryGet(operatorId, timeline, now, out var entry))
         {
-            return Task.FromResult(new OperatorStatus(entry.Assessment with { AsOf = now }, entry.Revision));
+            return new OperatorStatus(entry.Assessment with { AsOf = now }, entry.Revision);
         }
 
-        return grains.Operator(operatorId).GetStatusAsync();
+        if (records.Complete && !(await records.HaveRecordsAsync([operatorId]))[0])
+        {
+            return new OperatorStatus(RecordlessNow(timeline, now).Assessment with { OperatorId = operatorId, AsOf = now }, 0);
+        }
+
+        return await grains.Operator(operatorId).GetStatusAsync();
     }
 
     /// <summary>The status message at <paramref name="asOf"/> (now when absent), under the version that scored it.</summary>
-    public ValueTask<CreditStatus> StatusMessageAsync(string operatorId, DateTimeOffset? asOf = null)
+    public async ValueTask<CreditStatus> StatusMessageAsync(string operatorId, DateTimeOffset? asOf = null)
     {
-        if (asOf is null)
+        if (asOf is null && TryCurrent(operatorId, out var status))
         {
-            var now = clock.UtcNow;
-            var timeline = versions.Timeline;
-            if (current.TryGet(operatorId, timeline, now, out var entry))
+            return status;
+        }
+
+        if (records.Complete && !(await records.HaveRecordsAsync([operatorId]))[0])
+        {
+            return RecordlessMessage(operatorId, asOf);
+        }
+
+        return await MapAsync(grains.Operator(operatorId).GetAssessmentAsync(asOf));
+    }
+
+    /// <summary>The status messages of many operators, in their order: one index lookup for all that are not answered from memory.</summary>
+    public async Task<CreditStatus[]> StatusMessagesAsync(IReadOnlyList<string> operatorIds, DateTimeOffset? asOf = null)
+    {
+        var statuses = new CreditStatus[operatorIds.Count];
+        var misses = new List<int>();
+        for (var i = 0; i < operatorIds.Count; i++)
+        {
+            if (asOf is not null || !TryCurrent(operatorIds[i], out statuses[i]))
             {
-                // Mapped once per entry (a benign race: two readers may both map it; either message is right).
-                var mapped = entry.Mapped as CreditStatus ?? (CreditStatus)(entry.Mapped = ProtoMapper.ToProto(entry.Assessment, timeline));
-                return ValueTask.FromResult(ProtoMapper.At(mapped, now));
+                misses.Add(i);
             }
         }
 
-        return MapAsync(grains.Operator(operatorId).GetAssessmentAsync(asOf));
+        if (misses.Count == 0)
+        {
+            return statuses;
+        }
+
+        var have = records.Complete ? await records.HaveRecordsAsync(misses.ConvertAll(i => operatorIds[i])) : null;
+        var calls = new List<(int Index, Task<Assessment> Call)>();
+        for (var m = 0; m < misses.Count; m++)
+        {
+            var i = misses[m];
+            if (have is not null && !have[m])
+            {
+                statuses[i] = RecordlessMessage(operatorIds[i], asOf);
+            }
+            else
+            {
+                calls.Add((i, grains.Operator(operatorIds[i]).GetAssessmentAsync(asOf)));
+            }
+        }
+
+        foreach (var (i, call) in calls)
+        {
+            statuses[i] = ProtoMapper.ToProto(await call, versions.Timeline);
+        }
+
+        return statuses;
+    }
+
+    private bool TryCurrent(string operatorId, out CreditStatus status)
+    {
+        var now = clock.UtcNow;
+        var timeline = versions.Timeline;
+        if (current.TryGet(operatorId, timeline, now, out var entry))
+        {
+            // Mapped once per entry (a benign race: two readers may both map it; either message is right).
+            var mapped = entry.Mapped as CreditStatus ?? (CreditStatus)(entry.Mapped = ProtoMapper.ToProto(entry.Assessment, timeline));
+            status = ProtoMapper.At(mapped, now);
+            return true;
+        }
+
+        status = null!;
+        return false;
+    }
+
+    private CreditStatus RecordlessMessage(string operatorId, DateTimeOffset? asOf)
+    {
+        var timeline = versions.Timeline;
+        CreditStatus status;
+        if (asOf is { } t)
+        {
+            status = ProtoMapper.ToProto(new HistoryIndex(operatorId).Assess(scorer, timeline, t), timeline).Clone();
+        }
+        else
+        {
+            var now = clock.UtcNow;
+            status = ProtoMapper.At(RecordlessNow(timeline, now).Message, now);
+        }
+
+        status.OperatorId = operatorId;
+        return status;
+    }
+
+    private Recordless RecordlessNow(PolicyTimeline timeline, DateTimeOffset now)
+    {
+        var r = recordless;
+        if (r is null || !ReferenceEquals(r.Timeline, timeline) || now < r.Assessment.AsOf || (r.Assessment.NextChangeAt is { } next && now >= next))
+        {
+            var assessment = new HistoryIndex(string.Empty).Assess(scorer, timeline, now);
+            r = new Recordless(timeline, assessment, ProtoMapper.ToProto(assessment, timeline));
+            recordless = r;
+        }
+
+        return r;
     }
 
     private async ValueTask<CreditStatus> MapAsync(Task<Assessment> assessment) => ProtoMapper.ToProto(await assessment, versions.Timeline);
+
+    private sealed record Recordless(PolicyTimeline Timeline, Assessment Assessment, CreditStatus Message);
 }
