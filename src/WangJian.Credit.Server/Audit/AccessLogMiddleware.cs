@@ -22,15 +22,14 @@ public sealed class AccessLogMiddleware(RequestDelegate next, AccessLog log, Tim
     /// <summary>The REST/JSON paths of the same rpcs (google.api.http rules): logged as the rpc they reach.</summary>
     private const string RestPrefix = "/v1/";
 
-    public async Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context)
     {
         var path = context.Request.Path.Value ?? string.Empty;
         var rest = path.StartsWith(RestPrefix, StringComparison.Ordinal);
         if (!rest && !path.StartsWith(ApiPrefix, StringComparison.Ordinal))
         {
             // Health probes, reflection, the OpenAPI document and the docs page are not calls of the API.
-            await next(context);
-            return;
+            return next(context);
         }
 
         var call = new AccessFeature(RequestIds.Next(time), path, Stopwatch.GetTimestamp(), rest);
@@ -45,9 +44,32 @@ public sealed class AccessLogMiddleware(RequestDelegate next, AccessLog log, Tim
             context.Response.OnStarting(QueueOnStartAsync, (call, context, this));
         }
 
+        Task pipeline;
         try
         {
-            await next(context);
+            pipeline = next(context);
+        }
+        catch
+        {
+            Queue(call, context);
+            throw;
+        }
+
+        // A call the pipeline answered synchronously (a read from memory) is queued at once, without a state machine.
+        if (pipeline.IsCompleted)
+        {
+            Queue(call, context);
+            return pipeline;
+        }
+
+        return QueueWhenDoneAsync(pipeline, call, context);
+    }
+
+    private async Task QueueWhenDoneAsync(Task pipeline, AccessFeature call, HttpContext context)
+    {
+        try
+        {
+            await pipeline;
         }
         finally
         {

@@ -13,14 +13,16 @@ namespace WangJian.Credit.Server.Grpc;
 /// </summary>
 public sealed class CommitBarrierInterceptor(DurableWrites durable) : Interceptor
 {
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
-        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
-    {
-        if (!Writes(context))
-        {
-            return await continuation(request, context);
-        }
+    /// <summary>A read passes straight through (no state machine of its own on the path of every read).</summary>
+    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation) =>
+        Writes(context) ? WriteAsync(request, context, continuation) : continuation(request, context);
 
+    private async Task<TResponse> WriteAsync<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+        where TRequest : class
+        where TResponse : class
+    {
         TResponse response;
         try
         {

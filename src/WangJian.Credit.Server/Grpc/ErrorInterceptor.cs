@@ -27,13 +27,28 @@ public sealed class ErrorInterceptor(
 {
     private readonly TimeSpan callTimeout = storage.OperationTimeout;
 
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
         NoteOperators(request, context);
+        Task<TResponse> call;
         try
         {
-            var call = continuation(request, context);
+            call = continuation(request, context);
+        }
+        catch (Exception e) when (Map(e, context) is { } mapped)
+        {
+            throw mapped;
+        }
+
+        // A call answered at once (a read from memory) is handed back as it is: no state machine, no timer.
+        return call.IsCompletedSuccessfully ? call : AwaitAsync(call, context);
+    }
+
+    private async Task<TResponse> AwaitAsync<TResponse>(Task<TResponse> call, ServerCallContext context)
+    {
+        try
+        {
             if (call.IsCompleted)
             {
                 return await call;

@@ -47,16 +47,44 @@ public sealed class MessageValidationMiddleware(RequestDelegate next)
     /// <summary>Whether the unary method at this path (<c>/package.Service/Method</c>) has its message checked.</summary>
     internal static bool Checks(string path) => UnaryRequests.ContainsKey(path);
 
-    public async Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context)
     {
         if (!UnaryRequests.ContainsKey(context.Request.Path.Value ?? string.Empty)
             || context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) != true)
         {
-            await next(context);
-            return;
+            return next(context);
         }
 
+        // The usual unary call: its whole body arrived with its headers. Checked where it lies, synchronously.
         var reader = context.Request.BodyReader;
+        if (reader.TryRead(out var read))
+        {
+            if (read.IsCompleted || read.IsCanceled)
+            {
+                CheckInPlace(context, reader, read);
+                return next(context);
+            }
+
+            // Part of it: give it back and wait for the rest.
+            reader.AdvanceTo(read.Buffer.Start);
+        }
+
+        return ReadAndCheckAsync(context, reader);
+    }
+
+    /// <summary>The whole body is here: check it where it lies and leave it unconsumed for grpc-dotnet.</summary>
+    private static void CheckInPlace(HttpContext context, PipeReader reader, ReadResult read)
+    {
+        var problem = CheckFrame(read.Buffer, context.Request.Headers["grpc-encoding"].ToString());
+        reader.AdvanceTo(read.Buffer.Start);
+        if (problem is not null)
+        {
+            context.Features.Set(new InvalidMessage(global::Grpc.Core.StatusCode.InvalidArgument, problem));
+        }
+    }
+
+    private async Task ReadAndCheckAsync(HttpContext context, PipeReader reader)
+    {
         var read = await reader.ReadAsync(context.RequestAborted);
         while (!read.IsCompleted && !read.IsCanceled && read.Buffer.Length <= InPlace)
         {
@@ -66,14 +94,7 @@ public sealed class MessageValidationMiddleware(RequestDelegate next)
 
         if (read.IsCompleted || read.IsCanceled)
         {
-            // The whole body is here: check it where it lies and leave it unconsumed for grpc-dotnet.
-            var problem = CheckFrame(read.Buffer, context.Request.Headers["grpc-encoding"].ToString());
-            reader.AdvanceTo(read.Buffer.Start);
-            if (problem is not null)
-            {
-                context.Features.Set(new InvalidMessage(global::Grpc.Core.StatusCode.InvalidArgument, problem));
-            }
-
+            CheckInPlace(context, reader, read);
             await next(context);
             return;
         }
