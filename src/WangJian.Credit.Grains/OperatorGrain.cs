@@ -27,9 +27,7 @@ public sealed class OperatorGrain(
     CurrentStatuses current,
     ILogger<OperatorGrain> logger) : Grain, IOperatorGrain, IRemindable
 {
-    public const string NextChangeReminder = "next-change";
-
-    private static readonly TimeSpan OutboxRetry = TimeSpan.FromSeconds(5);
+    public const string NextChangeReminder = ChangeReminder.Name;
 
     private readonly OperatorCore core = new(scorer);
     private UnknownRelease release = null!;
@@ -38,16 +36,14 @@ public sealed class OperatorGrain(
 
     // Set when a write failed: the store may or may not hold it (a timeout), so the next call reloads.
     private bool stale = true;
-    private IGrainTimer? retryTimer;
 
     private OperatorContext Now => new(versions.Timeline, clock.UtcNow);
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        publisher = new AnnouncementPublisher(changeLog, GrainFactory);
+        publisher = new AnnouncementPublisher(changeLog, GrainFactory, logger, (retry, every) => this.RegisterGrainTimer(retry, new GrainTimerCreationOptions(every, every) { KeepAlive = true }));
         release = new UnknownRelease(() => state.HasRecord, DeactivateOnIdle, tick => this.RegisterGrainTimer(tick, new GrainTimerCreationOptions(UnknownRelease.Linger, UnknownRelease.Linger) { KeepAlive = false }));
-        await EnsureLoadedAsync();
-        if (state.HasRecord)
+        if ((await LoadedAsync()).HasRecord)
         {
             // Time may have passed while no activation existed (or a crash hit between a write and its
             // announcement): catch up, re-derive the reminder, and finish publishing.
@@ -57,7 +53,7 @@ public sealed class OperatorGrain(
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
-        current.Withdraw(this.GetPrimaryKeyString(), this);
+        Withdraw();
         return Task.CompletedTask;
     }
 
@@ -72,9 +68,9 @@ public sealed class OperatorGrain(
     }
 
     public Task<Assessment> GetAssessmentAsync(DateTimeOffset? asOf) =>
-        ReadAsync(s => asOf is { } t ? core.AssessAt(s, versions.Timeline, t) : Offered(Current()));
+        ReadAsync(s => asOf is { } t ? core.AssessAt(s, versions.Timeline, t) : Current());
 
-    public Task<OperatorStatus> GetStatusAsync() => ReadAsync(_ => new OperatorStatus(Offered(Current()), state.Head.Revision));
+    public Task<OperatorStatus> GetStatusAsync() => ReadAsync(_ => new OperatorStatus(Current(), state.Head.Revision));
 
     public Task<OperatorHistory> GetHistoryAsync() => ReadAsync(s => s.History.ToHistory());
 
@@ -97,7 +93,7 @@ public sealed class OperatorGrain(
 
     public async Task<PolicyOutcome> ApplyPolicyAsync()
     {
-        await EnsureLoadedAsync();
+        await LoadedAsync();
         var at = Now;
         if (!state.HasRecord)
         {
@@ -115,8 +111,7 @@ public sealed class OperatorGrain(
     {
         if (reminderName == NextChangeReminder)
         {
-            await EnsureLoadedAsync();
-            var d = await ApplyAsync(core.Reassess(state, ChangeCause.Time, Now, tick: true), reminderFirst: true);
+            var d = await ApplyAsync(core.Reassess(await LoadedAsync(), ChangeCause.Time, Now, tick: true), reminderFirst: true);
             logger.LogDebug("Time-driven reassessment of {Operator}: {Grade} {Score}", state.OperatorId, d.Assessment!.Grade, d.Assessment.Score);
         }
     }
@@ -131,31 +126,23 @@ public sealed class OperatorGrain(
         return result;
     }
 
+    /// <summary>The state, loaded from the store first unless the one in memory is what the store holds.</summary>
     private async Task<OperatorSnapshot> LoadedAsync()
-    {
-        await EnsureLoadedAsync();
-        return state;
-    }
-
-    private async Task EnsureLoadedAsync()
     {
         if (stale)
         {
-            current.Withdraw(this.GetPrimaryKeyString(), this);
+            Withdraw();
             state = OperatorSnapshot.From(this.GetPrimaryKeyString(), await store.LoadAsync(this.GetPrimaryKeyString()));
             stale = false;
         }
+
+        return state;
     }
 
+    /// <summary>The assessment now, shared (as committed) with this silo's readers (<see cref="CurrentStatuses"/>).</summary>
     private Assessment Current()
     {
         (var assessment, state) = core.Current(state, Now);
-        return assessment;
-    }
-
-    /// <summary>Shares the committed current assessment with this silo's readers (<see cref="CurrentStatuses"/>).</summary>
-    private Assessment Offered(Assessment assessment)
-    {
         if (!stale && state.HasRecord && state.Cached is { } cached && state.CachedUnder is { } under)
         {
             current.Publish(state.OperatorId, this, cached, under, state.Head.Revision);
@@ -163,6 +150,8 @@ public sealed class OperatorGrain(
 
         return assessment;
     }
+
+    private void Withdraw() => current.Withdraw(this.GetPrimaryKeyString(), this);
 
     /// <summary>
     /// Stores a decision (entries, changed cases, head: one atomic write), moves the reminder, and publishes.
@@ -178,13 +167,13 @@ public sealed class OperatorGrain(
         // A tick re-arms before writing, so a failed write still leaves a reminder that fires again.
         if (d.Rearm && reminderFirst)
         {
-            await SetReminderAsync(d.State.Head.NextWakeUp);
+            await ChangeReminder.SetAsync(this, d.State.Head.NextWakeUp, clock.UtcNow);
         }
 
         if (d.MustWrite)
         {
             // Readers of this silo must not be answered from the state this write replaces once it lands.
-            current.Withdraw(state.OperatorId, this);
+            Withdraw();
             var cases = d.ChangedCases.Select(i => KeyValuePair.Create(i, d.State.Cases[i])).ToArray();
             try
             {
@@ -201,49 +190,19 @@ public sealed class OperatorGrain(
         CreditMetrics.Count(d.Events, versions.At(clock.UtcNow));
         if (d.Rearm && !reminderFirst)
         {
-            await SetReminderAsync(d.State.Head.NextWakeUp);
+            await ChangeReminder.SetAsync(this, d.State.Head.NextWakeUp, clock.UtcNow);
         }
 
         await PublishAsync();
         return d;
     }
 
-    /// <summary>
-    /// Publishes the outbox (<see cref="AnnouncementPublisher"/>). What went out is forgotten in memory only:
-    /// the next write stores that, and until then a reactivation merely republishes.
-    /// </summary>
-    private async Task PublishAsync()
-    {
-        var (published, failure) = state.Head.Announcements.Count == 0 ? (0, null) : await publisher.PublishAsync(state.Head.Announcements);
-        state = OperatorCore.Published(state, published);
-        if (failure is null)
-        {
-            retryTimer?.Dispose();
-            retryTimer = null;
-            return;
-        }
-
-        // The command that caused them has succeeded: the rest waits for the timer (or the next activation).
-        logger.LogWarning(failure, "Publishing {Count} announcement(s) of {Operator} failed; retrying", state.Head.Announcements.Count, state.OperatorId);
-        retryTimer ??= this.RegisterGrainTimer(RetryPublishAsync, new GrainTimerCreationOptions(OutboxRetry, OutboxRetry) { KeepAlive = true });
-    }
+    private async Task PublishAsync() => state = await publisher.PublishOutboxAsync(state, RetryPublishAsync);
 
     /// <summary>The retry timer's turn: after a failed write the record is reloaded first, so only stored announcements go out.</summary>
     private async Task RetryPublishAsync()
     {
-        await EnsureLoadedAsync();
+        await LoadedAsync();
         await PublishAsync();
-    }
-
-    private async Task SetReminderAsync(DateTimeOffset? next)
-    {
-        if (next is { } at)
-        {
-            await this.RegisterOrUpdateReminder(NextChangeReminder, ReminderSchedule.Due(at, clock.UtcNow), ReminderSchedule.Period);
-        }
-        else if (await this.GetReminder(NextChangeReminder) is { } reminder)
-        {
-            await this.UnregisterReminder(reminder);
-        }
     }
 }
