@@ -41,6 +41,38 @@ public sealed class UnknownOperatorReadTests(ServerFixture server)
         Assert.True(now <= baseline, $"{now} operator activations after reading 5,002 unknown operators, {baseline} before");
     }
 
+    [Fact]
+    public async Task MixedBatch_KeepsOrder_AndAFirstRecordIsReadBackAtOnce()
+    {
+        var (before, recorded, after) = (TestUscc.Fresh(), TestUscc.Fresh(), TestUscc.Fresh());
+        var request = new BatchGetCreditStatusRequest { OperatorIds = { before, recorded, after } };
+        var clean = await server.Credit.BatchGetCreditStatusAsync(request);
+        Assert.All(clean.Statuses, s => Assert.Equal((100d, Grade.A), (s.Score, s.Grade)));
+        Assert.Equal([before, recorded, after], clean.Statuses.Select(s => s.OperatorId));
+
+        await server.Regulator.RecordViolationAsync(Requests.Violation(recorded, severity: Severity.EspeciallySerious));
+
+        var mixed = await server.Credit.BatchGetCreditStatusAsync(request);
+        Assert.Equal([before, recorded, after], mixed.Statuses.Select(s => s.OperatorId));
+        Assert.Equal(100d, mixed.Statuses[0].Score);
+        Assert.True(mixed.Statuses[1].Score < 100d, $"the recorded operator reads {mixed.Statuses[1].Score}");
+        Assert.Equal(100d, mixed.Statuses[2].Score);
+        var single = await server.Credit.GetCreditStatusAsync(new GetCreditStatusRequest { OperatorId = recorded });
+        Assert.Equal(mixed.Statuses[1].Score, single.Status.Score);
+    }
+
+    [Fact]
+    public async Task NeverSeenOperator_AsOfAPastInstant_IsAOneHundredAtThatInstant()
+    {
+        var op = TestUscc.Fresh();
+        var asOf = DateTimeOffset.UtcNow.AddYears(-2);
+
+        var status = (await server.Credit.GetCreditStatusAsync(new GetCreditStatusRequest { OperatorId = op, AsOf = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(asOf) })).Status;
+
+        Assert.Equal((op, 100d, Grade.A, false), (status.OperatorId, status.Score, status.Grade, status.Blacklisted));
+        Assert.Equal(asOf.ToUnixTimeSeconds(), status.AsOf.ToDateTimeOffset().ToUnixTimeSeconds());
+    }
+
     private async Task<int> OperatorActivationsAsync()
     {
         var management = server.Services.GetRequiredService<IGrainFactory>().GetGrain<IManagementGrain>(0);
