@@ -14,8 +14,9 @@ namespace WangJian.Credit.Grains;
 /// activation, and a read that finds one sees what a grain call would have answered at that moment: a write
 /// in progress is not acknowledged yet, a finished one has already replaced the entry. An entry is used only
 /// while the instant is before the assessment's next change and the timeline is the one it was scored under,
-/// the same test the grain applies to its own cached assessment. Operators with no record never get one, so
-/// reads of never-seen operators leave nothing here.
+/// the same test the grain applies to its own cached assessment. An operator with no record gets one only while
+/// its activation stays because it is asked about again and again (a popular clean seller, <see cref="UnknownRelease"/>);
+/// reads of operators seen once leave nothing here.
 /// </remarks>
 public sealed class CurrentStatuses
 {
@@ -33,6 +34,12 @@ public sealed class CurrentStatuses
         status = null!;
         return false;
     }
+
+    /// <summary>
+    /// Whether an operator with no record was asked about lately (a hint: a small table by hash): such a one is
+    /// worth its grain, whose activation then stays and answers from here.
+    /// </summary>
+    public bool AskedLately(string operatorId) => RecentlyUnknown.SeenBefore(operatorId);
 
     /// <summary>Called by the operator's activation with committed state only.</summary>
     internal void Publish(string operatorId, object owner, Assessment assessment, PolicyTimeline timeline, long revision)

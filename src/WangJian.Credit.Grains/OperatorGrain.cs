@@ -121,9 +121,9 @@ public sealed class OperatorGrain(
     /// <summary>A read; an operator with no record then lets its activation go (<see cref="UnknownRelease"/>).</summary>
     private async Task<T> ReadAsync<T>(Func<OperatorSnapshot, T> read)
     {
-        var result = read(await LoadedAsync());
+        var loaded = await LoadedAsync();
         release.Read(state.OperatorId);
-        return result;
+        return read(loaded);
     }
 
     /// <summary>The state, loaded from the store first unless the one in memory is what the store holds.</summary>
@@ -139,11 +139,14 @@ public sealed class OperatorGrain(
         return state;
     }
 
-    /// <summary>The assessment now, shared (as committed) with this silo's readers (<see cref="CurrentStatuses"/>).</summary>
+    /// <summary>
+    /// The assessment now, shared (as committed) with this silo's readers (<see cref="CurrentStatuses"/>): an
+    /// operator with a record, or one without that stays active because it is asked about again and again.
+    /// </summary>
     private Assessment Current()
     {
         (var assessment, state) = core.Current(state, Now);
-        if (!stale && state.HasRecord && state.Cached is { } cached && state.CachedUnder is { } under)
+        if (!stale && (state.HasRecord || release.Keeps) && state.Cached is { } cached && state.CachedUnder is { } under)
         {
             current.Publish(state.OperatorId, this, cached, under, state.Head.Revision);
         }

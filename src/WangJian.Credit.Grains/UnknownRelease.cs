@@ -18,6 +18,9 @@ internal sealed class UnknownRelease(Func<bool> hasRecord, Action deactivate, Fu
     private IDisposable? timer;
     private bool readSinceTick;
 
+    /// <summary>Whether the activation stays after its reads (an operator with no record asked about again lately).</summary>
+    public bool Keeps => timer is not null;
+
     /// <summary>After a read of <paramref name="operatorId"/>.</summary>
     public void Read(string operatorId)
     {

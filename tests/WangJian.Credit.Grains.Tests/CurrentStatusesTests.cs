@@ -6,7 +6,8 @@ namespace WangJian.Credit.Grains.Tests;
 
 /// <summary>
 /// The silo's shared current statuses are what a grain call would answer: filled by a read of committed state,
-/// withdrawn before a change, never for an operator with no record, gone with the activation, and not used
+/// withdrawn before a change, for an operator with no record only while it is asked about again and again, gone
+/// with the activation, and not used
 /// past the assessment's next change.
 /// </summary>
 [Trait("Category", "Unit")]
@@ -102,6 +103,26 @@ public sealed class CurrentStatusesTests(ClusterFixture fixture) : IClassFixture
 
         Assert.Equal(100m, status.Assessment.Score);
         Assert.False(TryGet(op, out _));
+    }
+
+    [Fact]
+    public async Task OperatorWithNoRecord_AskedAboutAgain_IsShared_UntilItsFirstRecord()
+    {
+        var op = TestData.FreshUscc();
+        var grain = fixture.Grains.Operator(op);
+        await grain.GetStatusAsync();
+
+        // Asked again soon: its activation stays (a popular clean seller) and answers from the shared entry.
+        var again = await grain.GetStatusAsync();
+        Assert.True(TryGet(op, out var shared));
+        Assert.Equal((100m, 0L), (shared.Assessment.Score, shared.Revision));
+        Assert.Equal(again.Assessment.Score, shared.Assessment.Score);
+
+        await grain.RecordViolationAsync(TestData.Draft(op, Now.AddDays(-1)), "tester");
+        Assert.False(TryGet(op, out _));
+        await grain.GetStatusAsync();
+        Assert.True(TryGet(op, out var recorded));
+        Assert.Equal(85m, recorded.Assessment.Score);
     }
 
     [Fact]

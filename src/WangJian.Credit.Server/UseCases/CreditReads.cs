@@ -11,8 +11,10 @@ namespace WangJian.Credit.Server.UseCases;
 /// Reads of an operator's credit now or at a past instant, for every API and page that reads one:
 /// <list type="bullet">
 /// <item>now, of an operator whose grain is active on this silo: the entry the grain keeps in <see cref="CurrentStatuses"/>;</item>
-/// <item>of an operator with no record at all (the durable index says so): the assessment of an empty history,
-/// computed here, so reads of never-seen operators activate no grain and leave nothing in memory;</item>
+/// <item>of an operator with no record at all (the durable index says so), asked about for the first time in a
+/// while: the assessment of an empty history, computed here, so reads of never-seen operators activate no grain
+/// and leave nothing in memory; one asked about again goes to its grain, which then stays and shares its status
+/// like any other (a popular clean seller is read from memory, not from the index, every time);</item>
 /// <item>anything else: the grain call it always was.</item>
 /// </list>
 /// </summary>
@@ -37,7 +39,7 @@ public sealed class CreditReads(IGrainFactory grains, CurrentStatuses current, P
             return new OperatorStatus(entry.Assessment with { AsOf = now }, entry.Revision);
         }
 
-        if (records.Complete && !(await records.HaveRecordsAsync([operatorId]))[0])
+        if (records.Complete && !(await records.HaveRecordsAsync([operatorId]))[0] && !current.AskedLately(operatorId))
         {
             return new OperatorStatus(RecordlessNow(timeline, now).Assessment with { OperatorId = operatorId, AsOf = now }, 0);
         }
@@ -53,7 +55,7 @@ public sealed class CreditReads(IGrainFactory grains, CurrentStatuses current, P
             return status;
         }
 
-        if (records.Complete && !(await records.HaveRecordsAsync([operatorId]))[0])
+        if (records.Complete && !(await records.HaveRecordsAsync([operatorId]))[0] && !current.AskedLately(operatorId))
         {
             return RecordlessMessage(operatorId, asOf);
         }
@@ -84,7 +86,7 @@ public sealed class CreditReads(IGrainFactory grains, CurrentStatuses current, P
         for (var m = 0; m < misses.Count; m++)
         {
             var i = misses[m];
-            if (have is not null && !have[m])
+            if (have is not null && !have[m] && !current.AskedLately(operatorIds[i]))
             {
                 statuses[i] = RecordlessMessage(operatorIds[i], asOf);
             }

@@ -16,8 +16,10 @@ public sealed class CreditReadsTests
 {
     private static readonly CreditPolicy Policy = PolicyLoader.Load();
     private static readonly DateTimeOffset Now = new(2026, 6, 1, 8, 0, 0, TimeSpan.Zero);
-    private const string Known = "91330106673959654P";
-    private const string Unknown = "91110000100000000M";
+    private readonly string Known = Fixtures.TestUscc.Fresh();
+
+    /// <summary>A never-seen operator per test: one asked about again goes to its grain (the table of recent ones is shared).</summary>
+    private readonly string Unknown = Fixtures.TestUscc.Fresh();
 
     [Fact]
     public async Task StatusMessages_OfOperatorsWithNoRecord_AreAnEmptyHistory_WithoutAGrain()
@@ -43,6 +45,18 @@ public sealed class CreditReadsTests
     }
 
     [Fact]
+    public async Task AnOperatorWithNoRecord_AskedAboutAgain_GoesToItsGrain_WhichThenStaysAndAnswersFromMemory()
+    {
+        var (reads, asked) = Reads(complete: true, withRecord: []);
+
+        await reads.StatusMessageAsync(Unknown);
+        Assert.Empty(asked);
+        await Assert.ThrowsAsync<GrainAsked>(() => reads.StatusMessageAsync(Unknown).AsTask());
+
+        Assert.Single(asked);
+    }
+
+    [Fact]
     public async Task Reads_BeforeTheIndexIsComplete_AskTheGrain()
     {
         var (reads, asked) = Reads(complete: false, withRecord: []);
@@ -60,14 +74,14 @@ public sealed class CreditReadsTests
         var past = Now.AddYears(-3);
 
         var status = await reads.StatusAsync(Unknown);
-        var then = await reads.StatusMessageAsync(Unknown, past);
+        var then = await reads.StatusMessageAsync(Known, past);
 
         Assert.Empty(asked);
         Assert.Equal((Unknown, Grade.A, 0L, Now), (status.Assessment.OperatorId, status.Assessment.Grade, status.Version, status.Assessment.AsOf));
-        Assert.Equal((Unknown, V1.Grade.A, past), (then.OperatorId, then.Grade, then.AsOf.ToDateTimeOffset()));
+        Assert.Equal((Known, V1.Grade.A, past), (then.OperatorId, then.Grade, then.AsOf.ToDateTimeOffset()));
     }
 
-    private static (CreditReads Reads, List<string> Asked) Reads(bool complete, string[] withRecord)
+    private (CreditReads Reads, List<string> Asked) Reads(bool complete, string[] withRecord)
     {
         var asked = new List<string>();
         var grains = DispatchProxy.Create<IGrainFactory, RefusingGrainFactory>();
