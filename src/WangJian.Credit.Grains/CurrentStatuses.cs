@@ -27,6 +27,12 @@ public sealed class CurrentStatuses
     {
         if (entries.TryGetValue(operatorId, out var found) && found.Answers(timeline, now))
         {
+            if (!found.Read)
+            {
+                // Written only when it changes: readers of a popular entry do not contend for its cache line.
+                found.Read = true;
+            }
+
             status = found;
             return true;
         }
@@ -52,6 +58,21 @@ public sealed class CurrentStatuses
         entries[operatorId] = new CurrentStatus(assessment, timeline, revision, owner);
     }
 
+    /// <summary>
+    /// Whether the activation's entry was read here since the last time it asked (and clears that): reads answered
+    /// from the entry never reach the grain, yet they are what keeps an operator with no record worth its activation.
+    /// </summary>
+    internal bool ReadSinceAsked(string operatorId, object owner)
+    {
+        if (entries.TryGetValue(operatorId, out var present) && ReferenceEquals(present.Owner, owner) && present.Read)
+        {
+            present.Read = false;
+            return true;
+        }
+
+        return false;
+    }
+
     /// <summary>Called by the operator's activation before it changes its record, and when it deactivates.</summary>
     internal void Withdraw(string operatorId, object owner)
     {
@@ -72,6 +93,9 @@ public sealed class CurrentStatus(Assessment assessment, PolicyTimeline timeline
     public long Revision { get; } = revision;
 
     internal object Owner { get; } = owner;
+
+    /// <summary>Set by a read answered from this entry, cleared by <see cref="CurrentStatuses.ReadSinceAsked"/>.</summary>
+    internal volatile bool Read;
 
     /// <summary>A mapping of <see cref="Assessment"/> the API layer keeps with the entry (set once, then only read).</summary>
     public object? Mapped { get; set; }

@@ -42,7 +42,7 @@ public sealed class OperatorGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         publisher = new AnnouncementPublisher(changeLog, GrainFactory, logger, (retry, every) => this.RegisterGrainTimer(retry, new GrainTimerCreationOptions(every, every) { KeepAlive = true }));
-        release = new UnknownRelease(() => state.HasRecord, DeactivateOnIdle, tick => this.RegisterGrainTimer(tick, new GrainTimerCreationOptions(UnknownRelease.Linger, UnknownRelease.Linger) { KeepAlive = false }));
+        release = new UnknownRelease(() => state.HasRecord, () => current.ReadSinceAsked(this.GetPrimaryKeyString(), this), DeactivateOnIdle, tick => this.RegisterGrainTimer(tick, new GrainTimerCreationOptions(UnknownRelease.Linger, UnknownRelease.Linger) { KeepAlive = false }));
         if ((await LoadedAsync()).HasRecord)
         {
             // Time may have passed while no activation existed (or a crash hit between a write and its

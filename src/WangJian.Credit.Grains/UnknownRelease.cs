@@ -8,9 +8,10 @@ namespace WangJian.Credit.Grains;
 /// reactivated per call.
 /// </summary>
 /// <param name="hasRecord">Whether the operator has a record now.</param>
+/// <param name="readElsewhere">Whether its status was read since the last tick without a call of the grain (<see cref="CurrentStatuses"/>).</param>
 /// <param name="deactivate">The grain's DeactivateOnIdle.</param>
 /// <param name="startTimer">Registers the grain timer that calls the given tick every <see cref="Linger"/>.</param>
-internal sealed class UnknownRelease(Func<bool> hasRecord, Action deactivate, Func<Func<Task>, IDisposable> startTimer)
+internal sealed class UnknownRelease(Func<bool> hasRecord, Func<bool> readElsewhere, Action deactivate, Func<Func<Task>, IDisposable> startTimer)
 {
     /// <summary>How long an operator with no record stays in memory after its last read: one to two of these.</summary>
     public static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(250);
@@ -41,12 +42,13 @@ internal sealed class UnknownRelease(Func<bool> hasRecord, Action deactivate, Fu
 
     private Task Tick()
     {
+        var elsewhere = readElsewhere();
         if (hasRecord())
         {
             timer?.Dispose();
             timer = null;
         }
-        else if (!readSinceTick)
+        else if (!readSinceTick && !elsewhere)
         {
             deactivate();
         }

@@ -85,12 +85,7 @@ public sealed class MessageValidationMiddleware(RequestDelegate next)
 
     private async Task ReadAndCheckAsync(HttpContext context, PipeReader reader)
     {
-        var read = await reader.ReadAsync(context.RequestAborted);
-        while (!read.IsCompleted && !read.IsCanceled && read.Buffer.Length <= InPlace)
-        {
-            reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
-            read = await reader.ReadAsync(context.RequestAborted);
-        }
+        var read = await ReadInPlaceAsync(reader, context.RequestAborted);
 
         if (read.IsCompleted || read.IsCanceled)
         {
@@ -150,13 +145,7 @@ public sealed class MessageValidationMiddleware(RequestDelegate next)
         }
 
         var reader = context.Request.BodyReader;
-        var read = await reader.ReadAsync(context.RequestAborted);
-        while (!read.IsCompleted && !read.IsCanceled && read.Buffer.Length <= InPlace)
-        {
-            reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
-            read = await reader.ReadAsync(context.RequestAborted);
-        }
-
+        var read = await ReadInPlaceAsync(reader, context.RequestAborted);
         try
         {
             if (read.IsCompleted && CheckFrame(read.Buffer, string.Empty) is null && read.Buffer.FirstSpan[0] == 0)
@@ -195,6 +184,22 @@ public sealed class MessageValidationMiddleware(RequestDelegate next)
                 access.Concerns(id.Trim());
             }
         }
+    }
+
+    /// <summary>
+    /// Reads until the body is complete or larger than <see cref="InPlace"/>, consuming nothing: the caller
+    /// must advance the reader past (or back to the start of) the result.
+    /// </summary>
+    private static async Task<ReadResult> ReadInPlaceAsync(PipeReader reader, CancellationToken cancel)
+    {
+        var read = await reader.ReadAsync(cancel);
+        while (!read.IsCompleted && !read.IsCanceled && read.Buffer.Length <= InPlace)
+        {
+            reader.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+            read = await reader.ReadAsync(cancel);
+        }
+
+        return read;
     }
 
     /// <summary>Null when the body is exactly one gRPC frame within the size limit; else what is wrong with it.</summary>

@@ -188,19 +188,13 @@ public sealed class PolicySimulator(
     {
         var db = redis.GetDatabase();
         var (lo, hi) = (from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds());
-        var total = await db.SortedSetLengthAsync(CheckLogKeys.AllIndex, lo, hi);
+        var total = await CheckLogQuery.CountAsync(db, lo, hi);
         var flips = new Dictionary<(string, string, CheckDecision, CheckDecision), long>();
         var examples = new List<CheckFlipExample>();
         long replayed = 0, changedCount = 0;
-        for (long skip = 0; ; skip += Page)
+        await foreach (var ids in CheckLogQuery.IdsOldestFirstAsync(db, lo, hi, Page))
         {
             cancel.ThrowIfCancellationRequested();
-            var ids = await db.SortedSetRangeByScoreAsync(CheckLogKeys.AllIndex, lo, hi, Exclude.None, Order.Ascending, skip, Page);
-            if (ids.Length == 0)
-            {
-                break;
-            }
-
             var raw = await db.StringGetAsync(ids.Select(id => (RedisKey)(CheckLogKeys.RecordPrefix + id)).ToArray());
             var checks = raw.Where(r => !r.IsNullOrEmpty).Select(r => JsonSerializer.Deserialize<StoredCheck>(r.ToString(), DomainSerialization.Options)!).ToArray();
             var records = new Dictionary<string, OperatorRecord?>(StringComparer.Ordinal);

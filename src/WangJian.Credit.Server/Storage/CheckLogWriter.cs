@@ -9,21 +9,25 @@ namespace WangJian.Credit.Server.Storage;
 
 /// <summary>
 /// Writes the audit log of checks: the record and its index entries (<see cref="CheckLogKeys"/>) in one
-/// MULTI so an index never points at nothing. A hosted service: its write loop runs from the host's start
-/// and, at the stop, finishes the checks already queued before it ends.
+/// MULTI so an index never points at nothing. A hosted service: at the start it moves a log of the layout
+/// before the buckets into them, then runs its write loop; at the stop it finishes the checks already queued.
 /// </summary>
 /// <remarks>
 /// Group commit: checks that arrive while a write is in flight go to the store together in the next
-/// MULTI (one MSET and one ZADD per index key), and each caller is answered when the MULTI holding its
+/// MULTI (one MSET and one ZADD per bucket), and each caller is answered when the MULTI holding its
 /// check is acknowledged. A lone check still costs one round trip; under load the store sees one
-/// transaction per batch instead of one per check (docs/architecture.md, benchmarks/README.md).
+/// transaction per batch instead of one per check (docs/architecture.md D4, D21).
 /// </remarks>
-public sealed class CheckLogWriter(IConnectionMultiplexer redis) : ICheckLogWriter, IHostedService
+public sealed class CheckLogWriter(IConnectionMultiplexer redis, ILogger<CheckLogWriter> logger) : ICheckLogWriter, IHostedService
 {
     /// <summary>Most checks in one MULTI: bounds the transaction while keeping batches useful at high load.</summary>
     public const int MaxBatch = 256;
 
+    /// <summary>Bucket keys this process has listed in their family (forgotten past this many: listing again is harmless).</summary>
+    private const int KnownBucketsKept = 100_000;
+
     private readonly Channel<Pending> queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly HashSet<string> knownBuckets = new(StringComparer.Ordinal);
     private Task loop = Task.CompletedTask;
 
     /// <remarks>Marked: the store write happens in the group-commit loop, not in this call.</remarks>
@@ -39,10 +43,10 @@ public sealed class CheckLogWriter(IConnectionMultiplexer redis) : ICheckLogWrit
         return pending.Stored.Task;
     }
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
+        await MoveIntoBucketsAsync(cancellationToken);
         loop = Task.Run(WriteLoopAsync, CancellationToken.None);
-        return Task.CompletedTask;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -63,7 +67,7 @@ public sealed class CheckLogWriter(IConnectionMultiplexer redis) : ICheckLogWrit
 
             try
             {
-                await WriteAsync(batch);
+                await WriteAsync(batch.ConvertAll(p => p.Check), records: true);
                 batch.ForEach(p => p.Stored.TrySetResult());
             }
             catch (Exception e)
@@ -75,21 +79,98 @@ public sealed class CheckLogWriter(IConnectionMultiplexer redis) : ICheckLogWrit
         }
     }
 
-    private async Task WriteAsync(List<Pending> batch)
+    /// <summary>The checks' records (unless they are stored already) and their entries in every bucket they belong to, in one MULTI.</summary>
+    private async Task WriteAsync(List<StoredCheck> checks, bool records)
     {
         var tx = redis.GetDatabase().CreateTransaction();
-        _ = tx.StringSetAsync(batch.Select(p => new KeyValuePair<RedisKey, RedisValue>(CheckLogKeys.RecordPrefix + p.Check.CheckId, JsonSerializer.Serialize(p.Check, DomainSerialization.Options))).ToArray());
-        _ = tx.SortedSetAddAsync(CheckLogKeys.AllIndex, batch.Select(p => Entry(p.Check)).ToArray());
-        foreach (var group in batch.GroupBy(p => CheckLogKeys.OperatorIndex(p.Check.OperatorId)).Concat(batch.GroupBy(p => CheckLogKeys.AgencyIndex(p.Check.Agency))))
+        if (records)
         {
-            _ = tx.SortedSetAddAsync(group.Key, group.Select(p => Entry(p.Check)).ToArray());
+            _ = tx.StringSetAsync(checks.Select(c => new KeyValuePair<RedisKey, RedisValue>(CheckLogKeys.RecordPrefix + c.CheckId, JsonSerializer.Serialize(c, DomainSerialization.Options))).ToArray());
+        }
+
+        var listed = new List<string>();
+        var buckets = checks.SelectMany(c => new[] { CheckLogKeys.All, CheckLogKeys.Agency(c.Agency), CheckLogKeys.Operator(c.OperatorId) }.Select(f => (Family: f, Check: c)))
+            .GroupBy(x => x.Family.Bucket(x.Check.CheckedAt), StringComparer.Ordinal);
+        foreach (var bucket in buckets)
+        {
+            _ = tx.SortedSetAddAsync(bucket.Key, bucket.Select(x => Entry(x.Check)).ToArray());
+            var (family, first) = bucket.First();
+            if (!knownBuckets.Contains(bucket.Key))
+            {
+                _ = tx.SortedSetAddAsync(family.Buckets, bucket.Key, family.Start(first.CheckedAt));
+                listed.Add(bucket.Key);
+            }
         }
 
         if (!await tx.ExecuteAsync())
         {
             throw new RedisException("the checks could not be stored");
         }
+
+        if (knownBuckets.Count + listed.Count > KnownBucketsKept)
+        {
+            knownBuckets.Clear();
+        }
+
+        knownBuckets.UnionWith(listed);
     }
+
+    /// <summary>
+    /// A log written before the buckets (one sorted set for all checks, one per operator and per agency): its
+    /// entries are added to the buckets from the records, then the old sets are removed. Runs once per store;
+    /// a start interrupted in the middle simply does it again.
+    /// </summary>
+    private async Task MoveIntoBucketsAsync(CancellationToken cancel)
+    {
+        var db = redis.GetDatabase();
+        if (await db.StringGetAsync(CheckLogKeys.LayoutKey) == CheckLogKeys.Layout)
+        {
+            return;
+        }
+
+        const int Chunk = 5000;
+        long moved = 0;
+        for (long rank = 0; ; rank += Chunk)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var ids = await db.SortedSetRangeByRankAsync(CheckLogKeys.LegacyAllIndex, rank, rank + Chunk - 1);
+            if (ids.Length == 0)
+            {
+                break;
+            }
+
+            var raw = await db.StringGetAsync(ids.Select(id => (RedisKey)(CheckLogKeys.RecordPrefix + id)).ToArray());
+            var checks = raw.Where(r => !r.IsNullOrEmpty).Select(r => JsonSerializer.Deserialize<StoredCheck>(r.ToString(), DomainSerialization.Options)!).ToList();
+            if (checks.Count > 0)
+            {
+                await WriteAsync(checks, records: false);
+                moved += checks.Count;
+            }
+        }
+
+        foreach (var server in redis.GetServers().Where(s => !s.IsReplica))
+        {
+            await foreach (var key in server.KeysAsync(db.Database, "wj:checks:*", pageSize: 1000).WithCancellation(cancel))
+            {
+                if (IsLegacyIndex(key.ToString()))
+                {
+                    await db.KeyDeleteAsync(key);
+                }
+            }
+        }
+
+        await db.KeyDeleteAsync(CheckLogKeys.LegacyAllIndex);
+        await db.StringSetAsync(CheckLogKeys.LayoutKey, CheckLogKeys.Layout);
+        if (moved > 0)
+        {
+            logger.LogInformation("Moved {Count} checks of the check log into its day and month buckets", moved);
+        }
+    }
+
+    /// <summary>A per-operator or per-agency set of the layout before the buckets: <c>wj:checks:op:&lt;uscc&gt;</c>, <c>wj:checks:agency:&lt;code&gt;</c>.</summary>
+    internal static bool IsLegacyIndex(string key) =>
+        (key.StartsWith("wj:checks:op:", StringComparison.Ordinal) && !key.AsSpan("wj:checks:op:".Length).Contains(':'))
+        || (key.StartsWith("wj:checks:agency:", StringComparison.Ordinal) && !key.AsSpan("wj:checks:agency:".Length).Contains(':'));
 
     private static SortedSetEntry Entry(StoredCheck check) => new(check.CheckId, check.CheckedAt.ToUnixTimeMilliseconds());
 
