@@ -26,6 +26,9 @@ public sealed class AccessFeature
     /// <summary><see cref="StatusCode"/> value of a call that ended without a gRPC status.</summary>
     internal const int NoStatus = -2;
 
+    /// <summary>The only operator while there is one (most calls): no list on the request path.</summary>
+    private string? single;
+
     private List<string>? ids;
     private HashSet<string>? seen;
 
@@ -45,7 +48,7 @@ public sealed class AccessFeature
     /// <summary>A call over REST/JSON (JSON transcoding or the import endpoint) rather than gRPC.</summary>
     public bool IsRest { get; }
 
-    public IReadOnlyList<string> OperatorIds => (IReadOnlyList<string>?)ids ?? [];
+    public IReadOnlyList<string> OperatorIds => (IReadOnlyList<string>?)ids ?? (single is null ? [] : [single]);
 
     /// <summary>True when the call concerned more operators than <see cref="OperatorIds"/> lists.</summary>
     public bool Truncated { get; private set; }
@@ -83,7 +86,22 @@ public sealed class AccessFeature
             return;
         }
 
-        ids ??= [];
+        if (ids is null)
+        {
+            if (single is null)
+            {
+                single = operatorId;
+                return;
+            }
+
+            if (string.Equals(single, operatorId, StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            ids = [single];
+        }
+
         // Most calls name one operator: a set only once there are several to tell apart.
         if (seen is null && ids.Count < 16)
         {
@@ -179,7 +197,7 @@ public sealed class AccessFeature
             Path = $"/wangjian.credit.v1.{name[..cut]}/{name[(cut + 1)..]}";
         }
 
-        if (ids is null && context.Request.RouteValues.TryGetValue("operator_id", out var op) && op is string id)
+        if (single is null && ids is null && context.Request.RouteValues.TryGetValue("operator_id", out var op) && op is string id)
         {
             Concerns(id.Trim());
         }

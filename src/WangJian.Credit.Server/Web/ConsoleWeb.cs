@@ -63,7 +63,9 @@ public static class ConsoleWeb
 
     /// <summary>Paths the console answers (and whose requests its cookie authenticates).</summary>
     public static bool IsConsolePath(PathString path) =>
-        path == "/" || path.StartsWithSegments("/console") || path.StartsWithSegments("/blacklist") || path.StartsWithSegments("/verify") || path.StartsWithSegments(AssetsPath);
+        // An API call (asked three times per call) is told apart by one ordinal comparison.
+        !(path.Value?.StartsWith("/wangjian.", StringComparison.Ordinal) ?? true)
+        && (path == "/" || path.StartsWithSegments("/console") || path.StartsWithSegments("/blacklist") || path.StartsWithSegments("/verify") || path.StartsWithSegments(AssetsPath));
 
     public static ConsoleOptions Add(WebApplicationBuilder builder, AuthOptions auth)
     {
