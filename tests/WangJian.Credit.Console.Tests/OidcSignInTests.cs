@@ -54,7 +54,9 @@ public sealed class OidcSignInTests(ConsoleFixture shared)
             await page.ClickAsync("#oidc-signin");
             try
             {
-                await page.WaitForURLAsync(new Regex(Regex.Escape(baseUrl) + "/console/approvals$"));
+                // The address is what counts here; the page's content is awaited below. (On a loaded machine the
+                // page's load event, Playwright's default, came after the 30-second default timeout once.)
+                await page.WaitForURLAsync(new Regex(Regex.Escape(baseUrl) + "/console/approvals$"), new() { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
             }
             catch (TimeoutException)
             {

@@ -106,3 +106,13 @@ public sealed class ServerCollection : ICollectionFixture<ServerFixture>
 {
     public const string Name = "server";
 }
+
+/// <summary>
+/// A server of its own for tests that measure the test process's managed heap: the collection runs alone, after
+/// the parallel ones, so no other test's servers or stores allocate while it measures.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class HeapMeasuringCollection : ICollectionFixture<ServerFixture>
+{
+    public const string Name = "heap-measuring server";
+}

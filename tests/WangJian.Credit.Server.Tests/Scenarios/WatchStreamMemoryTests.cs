@@ -6,9 +6,10 @@ namespace WangJian.Credit.Server.Tests.Scenarios;
 
 /// <summary>
 /// Many watch streams fan changes out and are then cancelled: afterwards nothing of theirs is left on the
-/// managed heap (what RSS keeps after that is the GC's reserve, given back as the heap is collected).
+/// managed heap (what RSS keeps after that is the GC's reserve, given back as the heap is collected). The heap
+/// is the whole test process's, so the test runs alone (<see cref="HeapMeasuringCollection"/>).
 /// </summary>
-[Collection(ServerCollection.Name)]
+[Collection(HeapMeasuringCollection.Name)]
 [Trait("Category", "Scenario")]
 public sealed class WatchStreamMemoryTests(ServerFixture server, ITestOutputHelper output)
 {
