@@ -39,7 +39,7 @@ public sealed class CreditReads(IGrainFactory grains, CurrentStatuses current, P
             return new OperatorStatus(entry.Assessment with { AsOf = now }, entry.Revision);
         }
 
-        if (records.Complete && !(await records.HaveRecordsAsync([operatorId]))[0] && !current.AskedLately(operatorId))
+        if (await AnswerWithoutGrainAsync(operatorId))
         {
             return new OperatorStatus(RecordlessNow(timeline, now).Assessment with { OperatorId = operatorId, AsOf = now }, 0);
         }
@@ -55,7 +55,7 @@ public sealed class CreditReads(IGrainFactory grains, CurrentStatuses current, P
             return status;
         }
 
-        if (records.Complete && !(await records.HaveRecordsAsync([operatorId]))[0] && !current.AskedLately(operatorId))
+        if (await AnswerWithoutGrainAsync(operatorId))
         {
             return RecordlessMessage(operatorId, asOf);
         }
@@ -86,7 +86,7 @@ public sealed class CreditReads(IGrainFactory grains, CurrentStatuses current, P
         for (var m = 0; m < misses.Count; m++)
         {
             var i = misses[m];
-            if (have is not null && !have[m] && !current.AskedLately(operatorIds[i]))
+            if (have is not null && WithoutGrain(have[m], operatorIds[i]))
             {
                 statuses[i] = RecordlessMessage(operatorIds[i], asOf);
             }
@@ -103,6 +103,12 @@ public sealed class CreditReads(IGrainFactory grains, CurrentStatuses current, P
 
         return statuses;
     }
+
+    /// <summary>An operator with no record (the index is complete and has none) that was not asked about lately.</summary>
+    private async ValueTask<bool> AnswerWithoutGrainAsync(string operatorId) =>
+        records.Complete && WithoutGrain((await records.HaveRecordsAsync([operatorId]))[0], operatorId);
+
+    private bool WithoutGrain(bool hasRecord, string operatorId) => !hasRecord && !current.AskedLately(operatorId);
 
     private bool TryCurrent(string operatorId, out CreditStatus status)
     {
