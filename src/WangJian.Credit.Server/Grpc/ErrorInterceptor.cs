@@ -27,6 +27,9 @@ public sealed class ErrorInterceptor(
 {
     private readonly TimeSpan callTimeout = storage.OperationTimeout;
 
+    /// <summary>When a call still running is checked on: the operation timeout less a store probe (or the timeout, when it is that short).</summary>
+    private readonly TimeSpan probeAt = storage.OperationTimeout > 2 * StoreHealthCheck.ProbeTimeout ? storage.OperationTimeout - StoreHealthCheck.ProbeTimeout : storage.OperationTimeout;
+
     public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
     {
@@ -56,12 +59,14 @@ public sealed class ErrorInterceptor(
 
             try
             {
-                // One timer per call (WaitAsync), dropped as soon as the call completes.
-                return await call.WaitAsync(callTimeout);
+                // One timer per call (WaitAsync), dropped as soon as the call completes. It fires a probe's length
+                // before the operation timeout, so that a store that does not answer is reported by then.
+                return await call.WaitAsync(probeAt);
             }
             catch (TimeoutException) when (!call.IsCompleted && !context.CancellationToken.IsCancellationRequested)
             {
-                if (!await StoreAnswersAsync())
+                var probe = StoreAnswersAsync();
+                if (await Task.WhenAny(call, probe) != call && !await probe)
                 {
                     // Slow because the store does not answer: say so now. A call that is only queued (many
                     // calls on one operator, a busy machine) while the store answers goes on to its answer.
