@@ -196,12 +196,17 @@ if [[ ${SKIP_AUDIT:-} != 1 ]]; then
   [[ -f $OUT/bodies/status.bin ]] || loadgen bodies --out "$OUT/bodies" >&2
   status=/wangjian.credit.v1.CreditService/GetCreditStatus
   sum_on=0 sum_off=0
-  for round in $(seq "${AUDIT_ROUNDS:-2}"); do
-    for mode in off on; do
+  # Round 0 warms both servers up (the JIT's later tiers are still compiling after the first seconds) and is
+  # not counted; the order alternates between rounds, so that neither server always runs first.
+  for round in $(seq 0 "${AUDIT_ROUNDS:-2}"); do
+    order="off on"
+    ((round % 2 == 0)) && order="on off"
+    for mode in $order; do
       token=$(awk -v k='"platform"' -F'"' '$0 ~ k { print $4 }' "${audit_tokens[$mode]}")
       run "status-audit-$mode-$round" "${audit_url[$mode]}" $status "$OUT/bodies/status.bin" "$token"
-      note "- GetCreditStatus, access log $mode, round $round: ${rps[status-audit-$mode-$round]} req/s, p50 ${p50[status-audit-$mode-$round]} ms, p99 ${p99[status-audit-$mode-$round]} ms"
+      note "- GetCreditStatus, access log $mode, round $round$( ((round == 0)) && echo ' (warm-up, not counted)'): ${rps[status-audit-$mode-$round]} req/s, p50 ${p50[status-audit-$mode-$round]} ms, p99 ${p99[status-audit-$mode-$round]} ms"
     done
+    ((round == 0)) && continue
     sum_on=$(awk -v a="$sum_on" -v b="${rps[status-audit-on-$round]}" 'BEGIN { print a + b }')
     sum_off=$(awk -v a="$sum_off" -v b="${rps[status-audit-off-$round]}" 'BEGIN { print a + b }')
   done

@@ -108,15 +108,16 @@ public sealed record AccessQuery(string? Principal, string? OperatorId, string? 
 /// <list type="bullet">
 /// <item>its lines (<see cref="AccessEntry.Encode"/>), deflated, under <c>wj:access:b:&lt;batch&gt;</c>, expiring
 /// after <c>Audit:RetainFor</c>;</item>
-/// <item>the batch in the time index of all batches, <c>wj:access</c>, scored by its newest entry (trimmed to the
-/// retention at most every <see cref="MaintainEvery"/>);</item>
+/// <item>the batch in the time index of its day (UTC), <c>wj:access:i:&lt;yyyyMMdd&gt;</c>, scored by its newest
+/// entry; the day sets are listed in <c>wj:access:days</c> and expire with the retention. No set grows with the
+/// whole log: the embedded store writes a changed set out whole at a checkpoint, so only today's is written;</item>
 /// <item>the day index of the batch's day (UTC), <c>wj:access:d:&lt;yyyyMMdd&gt;:&lt;shard&gt;</c>: 256 hashes with a
 /// field per operator (<c>o:&lt;uscc&gt;</c>) and per principal (<c>p:&lt;name&gt;</c>) seen that day, whose value
 /// lists the minutes of the day (4 hex digits each) in which a batch concerned it; a field changes only when
 /// a name shows up in a new minute (one Lua call per hash the batch touches).</item>
 /// </list>
 /// A query by operator or principal reads the day index newest day first and walks only the minutes it lists;
-/// other queries walk all batches. No key per operator or principal: the store's keys grow with days (256 a
+/// other queries walk the batch index day by day. No key per operator or principal: the store's keys grow with days (256 a
 /// day) and batches, not with the operators read (an unknown operator read once costs a field in one day's hash and its
 /// 18 characters in a deflated batch).
 /// </summary>
@@ -145,13 +146,24 @@ public sealed class AccessLog : IHostedService, IDisposable
     /// <summary>How often an index is trimmed to the retention at most.</summary>
     public static readonly TimeSpan MaintainEvery = TimeSpan.FromHours(1);
 
-    private const string AllIndex = "wj:access";
+    /// <summary>The one time index of all batches of layouts 1 and 2 (moved into <see cref="BatchDayPrefix"/> sets at start).</summary>
+    private const string LegacyAllIndex = "wj:access";
+
+    /// <summary>The time index of batches, one sorted set per UTC day of the batch's score.</summary>
+    private const string BatchDayPrefix = "wj:access:i:";
+
+    /// <summary>The days that have a batch index (member: its key, score: the day's start in ms).</summary>
+    private const string BatchDays = "wj:access:days";
+
     private const string BatchPrefix = "wj:access:b:";
     private const string DayPrefix = "wj:access:d:";
 
-    /// <summary>Set once the store holds the day-index layout (and no per-operator index keys).</summary>
+    /// <summary>
+    /// The store's layout: absent (a sorted set per operator and per principal), 2 (the day index of names, one
+    /// time index of all batches) or 3 (the time index of batches in day buckets too).
+    /// </summary>
     private const string LayoutKey = "wj:access:layout";
-    private const string Layout = "2";
+    private const string Layout = "3";
 
     /// <summary>First byte of a deflated batch; batches of earlier builds are plain UTF-8 lines (hex first).</summary>
     private const byte Deflated = 1;
@@ -302,15 +314,15 @@ public sealed class AccessLog : IHostedService, IDisposable
     /// </summary>
     private static async Task WalkIndexedAsync(IDatabase db, Walk walk, string[] fields, double min, double stop)
     {
-        var oldest = await db.SortedSetRangeByRankWithScoresAsync(AllIndex, 0, 0);
-        var newest = await db.SortedSetRangeByRankWithScoresAsync(AllIndex, -1, -1);
+        var oldest = await db.SortedSetRangeByRankWithScoresAsync(BatchDays, 0, 0);
+        var newest = await db.SortedSetRangeByRankWithScoresAsync(BatchDays, -1, -1);
         if (oldest.Length == 0 || newest.Length == 0)
         {
             return;
         }
 
         var low = Math.Max(min, oldest[0].Score);
-        var high = Math.Min(stop, newest[0].Score);
+        var high = Math.Min(stop, newest[0].Score + TimeSpan.FromDays(1).TotalMilliseconds - 1);
         if (low > high)
         {
             return;
@@ -380,6 +392,9 @@ public sealed class AccessLog : IHostedService, IDisposable
         var t = DateTimeOffset.FromUnixTimeMilliseconds((long)Math.Clamp(unixMs, 0, 253402300799999));
         return new DateTimeOffset(t.Year, t.Month, t.Day, 0, 0, 0, TimeSpan.Zero);
     }
+
+    /// <summary>The time index of the batches whose score falls on <paramref name="day"/>.</summary>
+    internal static string BatchDayKey(DateTimeOffset day) => BatchDayPrefix + day.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
 
     internal static string DayKey(DateTimeOffset day, int shard) =>
         $"{DayPrefix}{day.ToString("yyyyMMdd", CultureInfo.InvariantCulture)}:{shard.ToString("x2", CultureInfo.InvariantCulture)}";
@@ -502,6 +517,7 @@ public sealed class AccessLog : IHostedService, IDisposable
 
     private async Task WriteAsync(List<AccessFeature> entries)
     {
+
         // Oldest first, and no batch spanning BatchSpan or more (entries that waited out a store outage).
         entries.Sort((x, y) => x.EndTicks.CompareTo(y.EndTicks));
         var first = 0;
@@ -548,6 +564,7 @@ public sealed class AccessLog : IHostedService, IDisposable
         var newest = new DateTimeOffset(entries[start + count - 1].EndTicks, TimeSpan.Zero);
         var score = newest.ToUnixTimeMilliseconds();
         var blob = Pack(text);
+
         var day = DayOf(score);
         var minute = MinuteOf(newest);
 
@@ -555,10 +572,11 @@ public sealed class AccessLog : IHostedService, IDisposable
         // exists is skipped, and a crash in between loses entries, never points at garbage.
         var db = redis.GetDatabase();
         var batch = db.CreateBatch();
+        var batchDay = BatchDayKey(day);
         var writes = new List<Task>(8)
         {
             batch.StringSetAsync(BatchPrefix + batchId, (RedisValue)blob, retain),
-            batch.SortedSetAddAsync(AllIndex, batchId, score),
+            batch.SortedSetAddAsync(batchDay, batchId, score),
         };
         foreach (var shard in fields.GroupBy(Shard))
         {
@@ -569,10 +587,18 @@ public sealed class AccessLog : IHostedService, IDisposable
         }
 
         var maintain = new List<string>();
-        if (!maintained.TryGetValue(AllIndex, out var trimmed) || now - trimmed >= MaintainEvery)
+        if (!maintained.ContainsKey(batchDay))
         {
-            writes.Add(batch.SortedSetRemoveRangeByScoreAsync(AllIndex, double.NegativeInfinity, (now - retain).ToUnixTimeMilliseconds(), Exclude.Stop));
-            maintain.Add(AllIndex);
+            // Listed once per day and process (the add is idempotent); kept, like the day index, a day longer than its batches.
+            writes.Add(batch.SortedSetAddAsync(BatchDays, batchDay, day.ToUnixTimeMilliseconds()));
+            writes.Add(batch.KeyExpireAsync(batchDay, retain + TimeSpan.FromDays(2)));
+            maintain.Add(batchDay);
+        }
+
+        if (!maintained.TryGetValue(BatchDays, out var trimmed) || now - trimmed >= MaintainEvery)
+        {
+            writes.Add(batch.SortedSetRemoveRangeByScoreAsync(BatchDays, double.NegativeInfinity, (now - retain - TimeSpan.FromDays(2)).ToUnixTimeMilliseconds(), Exclude.Stop));
+            maintain.Add(BatchDays);
         }
 
         foreach (var shard in fields.Select(Shard).Distinct())
@@ -671,10 +697,7 @@ public sealed class AccessLog : IHostedService, IDisposable
         return reader.ReadToEnd();
     }
 
-    /// <summary>
-    /// Once per store: the batches of earlier builds, indexed by a sorted set per operator and per principal,
-    /// go into the day index (under their score's minute, as new batches are), and those sets are deleted.
-    /// </summary>
+    /// <summary>Once per store: a store of an earlier layout is moved to this one, step by step.</summary>
     private async Task MigrateAsync()
     {
         for (var attempt = 0; ; attempt++)
@@ -682,78 +705,126 @@ public sealed class AccessLog : IHostedService, IDisposable
             try
             {
                 var db = redis.GetDatabase();
-                if (await db.StringGetAsync(LayoutKey) == Layout)
+                var layout = await db.StringGetAsync(LayoutKey);
+                if (layout == Layout)
                 {
                     return;
                 }
 
-                long moved = 0;
-                const int Chunk = 256;
-                for (long rank = 0; ; rank += Chunk)
+                if (layout != "2")
                 {
-                    var batches = await db.SortedSetRangeByRankWithScoresAsync(AllIndex, rank, rank + Chunk - 1);
-                    if (batches.Length == 0)
-                    {
-                        break;
-                    }
-
-                    var blobs = await db.StringGetAsync(batches.Select(b => (RedisKey)(BatchPrefix + b.Element.ToString())).ToArray());
-                    for (var i = 0; i < batches.Length; i++)
-                    {
-                        if (blobs[i].IsNullOrEmpty)
-                        {
-                            continue;
-                        }
-
-                        var fields = new HashSet<string>(StringComparer.Ordinal);
-                        var earlierIndexes = new HashSet<RedisKey>();
-                        foreach (var line in Unpack(blobs[i]!).Split('\n'))
-                        {
-                            if (AccessEntry.Decode(line) is { } entry)
-                            {
-                                if (entry.Principal is { } p)
-                                {
-                                    fields.Add(PrincipalField(p));
-                                    earlierIndexes.Add("wj:access:by:" + p);
-                                }
-
-                                foreach (var op in entry.OperatorIds)
-                                {
-                                    fields.Add(OperatorField(op));
-                                    earlierIndexes.Add("wj:access:op:" + op);
-                                }
-                            }
-                        }
-
-                        var score = DateTimeOffset.FromUnixTimeMilliseconds((long)batches[i].Score);
-                        var day = DayOf(batches[i].Score);
-                        foreach (var shard in fields.GroupBy(Shard))
-                        {
-                            foreach (var chunk in shard.Chunk(IndexChunk))
-                            {
-                                await db.ScriptEvaluateAsync(AppendMinuteScript, [DayKey(day, shard.Key)], [MinuteOf(score), .. chunk.Select(f => (RedisValue)f)]);
-                            }
-
-                            await db.KeyExpireAsync(DayKey(day, shard.Key), retain + TimeSpan.FromDays(2));
-                        }
-                        await db.KeyDeleteAsync(earlierIndexes.ToArray());
-                        moved++;
-                    }
+                    await MoveToDayIndexAsync(db);
                 }
 
+                await MoveBatchIndexToDaysAsync(db);
                 await db.StringSetAsync(LayoutKey, Layout);
-                if (moved > 0)
-                {
-                    logger.LogInformation("Access log: {Count} batches of the earlier layout moved to the day index", moved);
-                }
-
                 return;
             }
             catch (Exception e) when (e is RedisException or TimeoutException)
             {
-                logger.LogWarning(e, "Moving the access log to the day index failed (attempt {Attempt}); retrying", attempt + 1);
+                logger.LogWarning(e, "Moving the access log to its current layout failed (attempt {Attempt}); retrying", attempt + 1);
                 await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 100 << Math.Min(attempt, 6))));
             }
+        }
+    }
+
+    /// <summary>
+    /// Layout 2 to 3: the one time index of all batches into a set per day (as new batches are written), then
+    /// deleted. Idempotent (a crash part way moves the same members again).
+    /// </summary>
+    private async Task MoveBatchIndexToDaysAsync(IDatabase db)
+    {
+        long moved = 0;
+        const int Chunk = 1024;
+        for (long rank = 0; ; rank += Chunk)
+        {
+            var batches = await db.SortedSetRangeByRankWithScoresAsync(LegacyAllIndex, rank, rank + Chunk - 1);
+            if (batches.Length == 0)
+            {
+                break;
+            }
+
+            foreach (var day in batches.GroupBy(b => DayOf(b.Score)))
+            {
+                var key = BatchDayKey(day.Key);
+                await db.SortedSetAddAsync(key, day.Select(b => new SortedSetEntry(b.Element, b.Score)).ToArray());
+                await db.SortedSetAddAsync(BatchDays, key, day.Key.ToUnixTimeMilliseconds());
+                await db.KeyExpireAsync(key, retain + TimeSpan.FromDays(2));
+            }
+
+            moved += batches.Length;
+        }
+
+        await db.KeyDeleteAsync(LegacyAllIndex);
+        if (moved > 0)
+        {
+            logger.LogInformation("Access log: the index of {Count} batches moved into day sets", moved);
+        }
+    }
+
+    /// <summary>
+    /// Layout 1 to 2: the batches of earlier builds, indexed by a sorted set per operator and per principal, go
+    /// into the day index (under their score's minute, as new batches are), and those sets are deleted.
+    /// </summary>
+    private async Task MoveToDayIndexAsync(IDatabase db)
+    {
+        long moved = 0;
+        const int Chunk = 256;
+        for (long rank = 0; ; rank += Chunk)
+        {
+            var batches = await db.SortedSetRangeByRankWithScoresAsync(LegacyAllIndex, rank, rank + Chunk - 1);
+            if (batches.Length == 0)
+            {
+                break;
+            }
+
+            var blobs = await db.StringGetAsync(batches.Select(b => (RedisKey)(BatchPrefix + b.Element.ToString())).ToArray());
+            for (var i = 0; i < batches.Length; i++)
+            {
+                if (blobs[i].IsNullOrEmpty)
+                {
+                    continue;
+                }
+
+                var fields = new HashSet<string>(StringComparer.Ordinal);
+                var earlierIndexes = new HashSet<RedisKey>();
+                foreach (var line in Unpack(blobs[i]!).Split('\n'))
+                {
+                    if (AccessEntry.Decode(line) is { } entry)
+                    {
+                        if (entry.Principal is { } p)
+                        {
+                            fields.Add(PrincipalField(p));
+                            earlierIndexes.Add("wj:access:by:" + p);
+                        }
+
+                        foreach (var op in entry.OperatorIds)
+                        {
+                            fields.Add(OperatorField(op));
+                            earlierIndexes.Add("wj:access:op:" + op);
+                        }
+                    }
+                }
+
+                var score = DateTimeOffset.FromUnixTimeMilliseconds((long)batches[i].Score);
+                var day = DayOf(batches[i].Score);
+                foreach (var shard in fields.GroupBy(Shard))
+                {
+                    foreach (var chunk in shard.Chunk(IndexChunk))
+                    {
+                        await db.ScriptEvaluateAsync(AppendMinuteScript, [DayKey(day, shard.Key)], [MinuteOf(score), .. chunk.Select(f => (RedisValue)f)]);
+                    }
+
+                    await db.KeyExpireAsync(DayKey(day, shard.Key), retain + TimeSpan.FromDays(2));
+                }
+                await db.KeyDeleteAsync(earlierIndexes.ToArray());
+                moved++;
+            }
+        }
+
+        if (moved > 0)
+        {
+            logger.LogInformation("Access log: {Count} batches of the earlier layout moved to the day index", moved);
         }
     }
 
@@ -766,8 +837,31 @@ public sealed class AccessLog : IHostedService, IDisposable
 
         public bool Full => Found.Count > limit;
 
-        /// <summary>The batches scored in [<paramref name="min"/>, <paramref name="max"/>], newest first.</summary>
+        /// <summary>The batches scored in [<paramref name="min"/>, <paramref name="max"/>], newest first, day by day.</summary>
         public async Task ScanAsync(double min, double max)
+        {
+            if (max < min)
+            {
+                return;
+            }
+
+            if (!double.IsInfinity(min) && !double.IsInfinity(max) && DayOf(min) == DayOf(max))
+            {
+                // Within one day (a minute of the day index): its set, without listing the days.
+                await ScanDayAsync(BatchDayKey(DayOf(max)), min, max);
+                return;
+            }
+
+            var from = double.IsNegativeInfinity(min) ? min : DayOf(min).ToUnixTimeMilliseconds();
+            var days = await db.SortedSetRangeByScoreAsync(BatchDays, from, max, order: Order.Descending);
+            for (var i = 0; i < days.Length && !Full; i++)
+            {
+                await ScanDayAsync(days[i].ToString(), min, max);
+            }
+        }
+
+        /// <summary>The batches of one day's set scored in [<paramref name="min"/>, <paramref name="max"/>], newest first.</summary>
+        private async Task ScanDayAsync(string dayKey, double min, double max)
         {
             const int Chunk = 64;
             long skip = 0;
@@ -775,7 +869,7 @@ public sealed class AccessLog : IHostedService, IDisposable
             {
                 // The range is fixed for the whole walk: a batch written meanwhile scores above it, or is newer than
                 // the position and shifts the offsets by one, which `seen` absorbs.
-                var batches = await db.SortedSetRangeByScoreWithScoresAsync(AllIndex, min, max, order: Order.Descending, skip: skip, take: Chunk);
+                var batches = await db.SortedSetRangeByScoreWithScoresAsync(dayKey, min, max, order: Order.Descending, skip: skip, take: Chunk);
                 skip += batches.Length;
                 var candidates = batches
                     .Select(e => new IndexPosition(e.Score, e.Element.ToString()))

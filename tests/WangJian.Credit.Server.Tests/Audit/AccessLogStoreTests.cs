@@ -59,6 +59,36 @@ public abstract class AccessLogStoreTests : StoreTestBase
     }
 
     [Fact]
+    public async Task BatchIndex_OneSetPerDay_NoSetOfAllBatches()
+    {
+        using var log = new AccessLog(Redis, clock, new AuditOptions(), NullLogger<AccessLog>.Instance);
+        await log.StartAsync(CancellationToken.None);
+        var ids = new List<string>();
+        // Three days, two batches each.
+        for (var i = 0; i < 6; i++)
+        {
+            ids.Add(Append(log, "screening", [$"9133010000000{i:D4}X"]));
+            await log.FlushAsync();
+            clock.Advance(TimeSpan.FromHours(12));
+        }
+
+        var db = Redis.GetDatabase();
+        Assert.False(await db.KeyExistsAsync("wj:access"));
+        var days = (await db.SortedSetRangeByRankAsync("wj:access:days")).Select(d => d.ToString()).ToArray();
+        Assert.Equal(["wj:access:i:20261130", "wj:access:i:20261201", "wj:access:i:20261202", "wj:access:i:20261203"], days);
+        Assert.Equal(6, (await Task.WhenAll(days.Select(d => db.SortedSetLengthAsync(d)))).Sum());
+        Assert.All(days, d => Assert.NotNull(db.KeyTimeToLive(d)));
+
+        // Every query walks the days newest first: all, a time range across midnight, by operator.
+        var all = await AllAsync(log, new AccessQuery(null, null, null, null, null, null), pageSize: 4);
+        Assert.Equal(ids.AsEnumerable().Reverse(), all.Select(e => e.RequestId));
+        var range = await AllAsync(log, new AccessQuery(null, null, null, null, Start.AddHours(11), Start.AddHours(37)), pageSize: 1);
+        Assert.Equal([ids[3], ids[2], ids[1]], range.Select(e => e.RequestId));
+        var one = await AllAsync(log, new AccessQuery(null, "91330100000000004X", null, null, null, null), pageSize: 1);
+        Assert.Equal([ids[4]], one.Select(e => e.RequestId));
+    }
+
+    [Fact]
     public async Task ManyOperators_NoKeyPerOperator()
     {
         using var log = new AccessLog(Redis, clock, new AuditOptions(), NullLogger<AccessLog>.Instance);
@@ -71,11 +101,11 @@ public abstract class AccessLogStoreTests : StoreTestBase
         await log.FlushAsync();
         var keys = await KeysAsync("wj:access*");
         Assert.DoesNotContain(keys, k => k.StartsWith("wj:access:op:", StringComparison.Ordinal) || k.StartsWith("wj:access:by:", StringComparison.Ordinal));
-        // Besides the batches (one or a few: the writer may wake while they are appended): the index of batches,
-        // the layout mark and at most the 256 hashes of the day index.
+        // Besides the batches (one or a few: the writer may wake while they are appended): the day's index of
+        // batches, the list of days, the layout mark and at most the 256 hashes of the day index.
         var batches = keys.Count(k => k.StartsWith("wj:access:b:", StringComparison.Ordinal));
         Assert.InRange(batches, 1, 5);
-        Assert.True(keys.Count - batches <= 258, $"{keys.Count} keys: {string.Join(", ", keys.Take(10))}");
+        Assert.True(keys.Count - batches <= 259, $"{keys.Count} keys: {string.Join(", ", keys.Take(10))}");
         var one = await AllAsync(log, new AccessQuery(null, "91330100000001234X", null, null, null, null), pageSize: 10);
         Assert.Single(one);
     }
@@ -157,6 +187,12 @@ public abstract class AccessLogStoreTests : StoreTestBase
 
         var found = await AllAsync(log, new AccessQuery(null, op, null, null, null, null), pageSize: 1);
         Assert.Equal([id, "fedcba9876543210fedcba9876543210"], found.Select(e => e.RequestId));
+
+        // The one index of all batches of that layout was moved into the day's set and deleted.
+        Assert.False(await db.KeyExistsAsync("wj:access"));
+        Assert.Equal("3", (string?)await db.StringGetAsync("wj:access:layout"));
+        Assert.NotNull(await db.SortedSetScoreAsync("wj:access:i:20261130", "legacy1"));
+        Assert.Equal(2, (await AllAsync(log, new AccessQuery(null, null, null, null, null, null), pageSize: 1)).Count);
     }
 
     [Fact]
