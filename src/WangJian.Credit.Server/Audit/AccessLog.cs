@@ -222,6 +222,9 @@ public sealed class AccessLog : IHostedService, IDisposable
         retain = options.RetainFor;
     }
 
+    /// <summary>How long a day's indexes are kept: written during that day (and by late entries), a day longer than its batches.</summary>
+    private TimeSpan IndexRetain => retain + TimeSpan.FromDays(2);
+
     /// <summary>Starts the write loop with the host: entries appended before it wait in the queue.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -591,13 +594,13 @@ public sealed class AccessLog : IHostedService, IDisposable
         {
             // Listed once per day and process (the add is idempotent); kept, like the day index, a day longer than its batches.
             writes.Add(batch.SortedSetAddAsync(BatchDays, batchDay, day.ToUnixTimeMilliseconds()));
-            writes.Add(batch.KeyExpireAsync(batchDay, retain + TimeSpan.FromDays(2)));
+            writes.Add(batch.KeyExpireAsync(batchDay, IndexRetain));
             maintain.Add(batchDay);
         }
 
         if (!maintained.TryGetValue(BatchDays, out var trimmed) || now - trimmed >= MaintainEvery)
         {
-            writes.Add(batch.SortedSetRemoveRangeByScoreAsync(BatchDays, double.NegativeInfinity, (now - retain - TimeSpan.FromDays(2)).ToUnixTimeMilliseconds(), Exclude.Stop));
+            writes.Add(batch.SortedSetRemoveRangeByScoreAsync(BatchDays, double.NegativeInfinity, (now - IndexRetain).ToUnixTimeMilliseconds(), Exclude.Stop));
             maintain.Add(BatchDays);
         }
 
@@ -607,7 +610,7 @@ public sealed class AccessLog : IHostedService, IDisposable
             if (!maintained.ContainsKey(key))
             {
                 // A day's index is written during that day (and by late entries): kept a day longer than its batches.
-                writes.Add(batch.KeyExpireAsync(key, retain + TimeSpan.FromDays(2)));
+                writes.Add(batch.KeyExpireAsync(key, IndexRetain));
                 maintain.Add(key);
             }
         }
@@ -735,21 +738,14 @@ public sealed class AccessLog : IHostedService, IDisposable
     private async Task MoveBatchIndexToDaysAsync(IDatabase db)
     {
         long moved = 0;
-        const int Chunk = 1024;
-        for (long rank = 0; ; rank += Chunk)
+        await foreach (var batches in LegacyIndexChunksAsync(db, 1024))
         {
-            var batches = await db.SortedSetRangeByRankWithScoresAsync(LegacyAllIndex, rank, rank + Chunk - 1);
-            if (batches.Length == 0)
-            {
-                break;
-            }
-
             foreach (var day in batches.GroupBy(b => DayOf(b.Score)))
             {
                 var key = BatchDayKey(day.Key);
                 await db.SortedSetAddAsync(key, day.Select(b => new SortedSetEntry(b.Element, b.Score)).ToArray());
                 await db.SortedSetAddAsync(BatchDays, key, day.Key.ToUnixTimeMilliseconds());
-                await db.KeyExpireAsync(key, retain + TimeSpan.FromDays(2));
+                await db.KeyExpireAsync(key, IndexRetain);
             }
 
             moved += batches.Length;
@@ -762,6 +758,21 @@ public sealed class AccessLog : IHostedService, IDisposable
         }
     }
 
+    /// <summary>The members of the one time index of layouts 1 and 2, oldest first, <paramref name="size"/> at a time.</summary>
+    private static async IAsyncEnumerable<SortedSetEntry[]> LegacyIndexChunksAsync(IDatabase db, int size)
+    {
+        for (long rank = 0; ; rank += size)
+        {
+            var chunk = await db.SortedSetRangeByRankWithScoresAsync(LegacyAllIndex, rank, rank + size - 1);
+            if (chunk.Length == 0)
+            {
+                yield break;
+            }
+
+            yield return chunk;
+        }
+    }
+
     /// <summary>
     /// Layout 1 to 2: the batches of earlier builds, indexed by a sorted set per operator and per principal, go
     /// into the day index (under their score's minute, as new batches are), and those sets are deleted.
@@ -769,15 +780,8 @@ public sealed class AccessLog : IHostedService, IDisposable
     private async Task MoveToDayIndexAsync(IDatabase db)
     {
         long moved = 0;
-        const int Chunk = 256;
-        for (long rank = 0; ; rank += Chunk)
+        await foreach (var batches in LegacyIndexChunksAsync(db, 256))
         {
-            var batches = await db.SortedSetRangeByRankWithScoresAsync(LegacyAllIndex, rank, rank + Chunk - 1);
-            if (batches.Length == 0)
-            {
-                break;
-            }
-
             var blobs = await db.StringGetAsync(batches.Select(b => (RedisKey)(BatchPrefix + b.Element.ToString())).ToArray());
             for (var i = 0; i < batches.Length; i++)
             {
@@ -815,7 +819,7 @@ public sealed class AccessLog : IHostedService, IDisposable
                         await db.ScriptEvaluateAsync(AppendMinuteScript, [DayKey(day, shard.Key)], [MinuteOf(score), .. chunk.Select(f => (RedisValue)f)]);
                     }
 
-                    await db.KeyExpireAsync(DayKey(day, shard.Key), retain + TimeSpan.FromDays(2));
+                    await db.KeyExpireAsync(DayKey(day, shard.Key), IndexRetain);
                 }
                 await db.KeyDeleteAsync(earlierIndexes.ToArray());
                 moved++;
