@@ -95,15 +95,25 @@ public sealed class ChangeViews(IConnectionMultiplexer redis)
         return v.IsNullOrEmpty ? 0 : (long)v;
     }
 
-    /// <summary>Up to <paramref name="max"/> (view seq, global seq) after <paramref name="after"/>, in order.</summary>
+    /// <summary>
+    /// Up to <paramref name="max"/> (view seq, global seq) after <paramref name="after"/>, in order, up to the
+    /// view's head; a hole at or below the head (see <see cref="RedisChangeLog.ReadAsync"/>) is passed over.
+    /// </summary>
     public async Task<IReadOnlyList<(long Sequence, long Global)>> ReadAsync(string viewId, long after, int max)
     {
+        var db = redis.GetDatabase();
         var fields = Enumerable.Range(1, max).Select(i => (RedisValue)(after + i).ToString(CultureInfo.InvariantCulture)).ToArray();
-        var values = await redis.GetDatabase().HashGetAsync(LogKey(viewId), fields);
+        var headRead = db.StringGetAsync(SeqKey(viewId));
+        var valuesRead = db.HashGetAsync(LogKey(viewId), fields);
+        var head = (long?)await headRead ?? 0;
+        var values = await valuesRead;
         var list = new List<(long, long)>();
-        for (var i = 0; i < values.Length && !values[i].IsNull; i++)
+        for (var i = 0; i < values.Length && after + i + 1 <= head; i++)
         {
-            list.Add((after + i + 1, (long)values[i]));
+            if (!values[i].IsNull)
+            {
+                list.Add((after + i + 1, (long)values[i]));
+            }
         }
 
         return list;

@@ -121,8 +121,10 @@ public sealed class EmbeddedGarnet : IDisposable
                 // barrier: the log stays one sequence, truncated only below what a checkpoint holds.
                 "--aof-size-limit", $"{options.LogSizeLimitMb}m", "--aof-size-limit-enforce-frequency", "1",
                 "--checkpoint-freq", options.CheckpointIntervalSeconds.ToString(CultureInfo.InvariantCulture),
-                // Orleans' Redis storage and our own indexes run Lua scripts.
-                "--lua",
+                // Orleans' Redis storage and our own indexes run Lua scripts, each as one transaction: without it
+                // Garnet logs a script's commands one by one, and kill -9 between two of them left a sequence number
+                // assigned but its change not stored, a hole at which the change feed stopped for good.
+                "--lua", "--lua-transaction-mode",
                 "--memory", "1g",
                 // Every checkpoint writes the whole hash index: 16 MB holds ~1.8 million keys before Garnet
                 // chains overflow buckets.

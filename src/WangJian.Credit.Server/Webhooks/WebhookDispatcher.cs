@@ -105,7 +105,15 @@ public sealed class WebhookDispatcher(
                     continue;
                 }
 
-                var (sequence, global) = (await views.ReadAsync(view, state.Delivered, 1))[0];
+                var next = await views.ReadAsync(view, state.Delivered, 1);
+                if (next.Count == 0)
+                {
+                    // Below the head and empty: a hole a crash left in an earlier build's store; nothing to send.
+                    await store.AdvanceAsync(id, state.Delivered + 1);
+                    continue;
+                }
+
+                var (sequence, global) = next[0];
                 var change = (await changes.GetAsync([global])).FirstOrDefault();
                 if (change is null)
                 {
