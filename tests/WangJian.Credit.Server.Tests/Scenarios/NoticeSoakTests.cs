@@ -12,7 +12,8 @@ namespace WangJian.Credit.Server.Tests.Scenarios;
 /// <summary>
 /// Many single listings in a row against real receivers that answer, fail, stall and go down: every
 /// notice arrives, in order, and none waits longer than Delivery:MaxBackoffMs plus one attempt timeout
-/// while its receiver is up (a stranded notice would wait for the next enqueue or reminder).
+/// while its receiver is up, give or take a scheduling allowance (a stranded notice would wait for the next
+/// enqueue or reminder, far longer).
 /// </summary>
 [Trait("Category", "Scenario")]
 public sealed class NoticeSoakTests(ITestOutputHelper output) : IAsyncLifetime
@@ -21,6 +22,14 @@ public sealed class NoticeSoakTests(ITestOutputHelper output) : IAsyncLifetime
     private const int AttemptTimeoutMs = 400;
     private const int MaxBackoffMs = 1000;
     private static readonly TimeSpan Bound = TimeSpan.FromMilliseconds(MaxBackoffMs + AttemptTimeoutMs);
+
+    /// <summary>
+    /// Scheduling allowance on a loaded machine (a CI run with other suites): a wait this much over the bound
+    /// still passes. A stranded notice waits out a whole long pause (<see cref="LongPause"/>), well past it.
+    /// </summary>
+    private static readonly TimeSpan Slack = TimeSpan.FromMilliseconds(400);
+
+    private static readonly TimeSpan LongPause = Bound + Slack + TimeSpan.FromMilliseconds(600);
 
     private readonly TempDir dataDir = new("soak");
 
@@ -128,7 +137,7 @@ public sealed class NoticeSoakTests(ITestOutputHelper output) : IAsyncLifetime
             // Single listings a little apart, as a regulator records them; every fifth is followed by a
             // pause longer than the bound, so a notice stranded by that listing shows as a wait over it
             // (otherwise the next listing's enqueue would pick it up).
-            await Task.Delay(i % 5 == 4 ? Bound + TimeSpan.FromMilliseconds(300) : TimeSpan.FromMilliseconds(100));
+            await Task.Delay(i % 5 == 4 ? LongPause : TimeSpan.FromMilliseconds(100));
         }
 
         var expected = new Dictionary<string, HashSet<string>>();
@@ -149,7 +158,7 @@ public sealed class NoticeSoakTests(ITestOutputHelper output) : IAsyncLifetime
             await Task.Delay(100);
         }
 
-        output.WriteLine($"drained {drained.Elapsed.TotalSeconds:F1} s after the last listing; bound {Bound.TotalMilliseconds} ms");
+        output.WriteLine($"drained {drained.Elapsed.TotalSeconds:F1} s after the last listing; bound {Bound.TotalMilliseconds} ms (+{Slack.TotalMilliseconds} ms allowed)");
         var worst = TimeSpan.Zero;
         var overBound = new List<string>();
         foreach (var (code, r) in receivers)
@@ -168,7 +177,7 @@ public sealed class NoticeSoakTests(ITestOutputHelper output) : IAsyncLifetime
                 var at = r.AppliedAt[n.NoticeId];
                 var wait = UpTime(code, ready, at);
                 waits.Add(wait);
-                if (wait > Bound)
+                if (wait > Bound + Slack)
                 {
                     overBound.Add($"{code} notice {n.Sequence} ({n.Kind} of {n.OperatorId}) waited {wait.TotalMilliseconds:F0} ms while its receiver was up");
                 }
