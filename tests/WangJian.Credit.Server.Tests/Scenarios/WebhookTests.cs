@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
 using WangJian.Credit.V1;
 
 namespace WangJian.Credit.Server.Tests.Scenarios;
@@ -56,6 +57,43 @@ public sealed class WebhookTests(ServerFixture server)
             {
                 await late.DisposeAsync();
             }
+        }
+    }
+
+    /// <summary>
+    /// A queue number taken with nothing stored under it (what a crash inside a script left in a store of an
+    /// earlier build): the dispatcher steps over it and delivers what follows, instead of stopping there.
+    /// </summary>
+    [Fact]
+    public async Task QueueWithAHoleFromAnEarlierBuild_DeliveryStepsOverIt()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var sellers = await NewSellersAsync(2);
+        var created = await server.Platform.CreateWebhookAsync(new CreateWebhookRequest { Url = receiver.Url, SellersOnly = true });
+        receiver.Secret = created.Secret;
+        var id = created.Webhook.WebhookId;
+        try
+        {
+            async Task<Webhook> StateAsync() => (await server.Platform.ListWebhooksAsync(new ListWebhooksRequest())).Webhooks.Single(w => w.WebhookId == id);
+            // Other tests' sellers share the platform's watchlist: their changes may queue too, so counts are "at least".
+            await RecordAsync(sellers[..1]);
+            Webhook? last = null;
+            await WaitAsync(async () => (last = await StateAsync()) is { Queued: >= 1 } w && w.Delivered == w.Queued, () => $"{last}");
+            var hole = last!.Queued + 1;
+
+            await server.Services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>().GetDatabase().StringIncrementAsync($"wj:view:w:{id}:seq");
+            await RecordAsync(sellers[1..]);
+            await WaitAsync(async () => (last = await StateAsync()) is var w && w.Queued > hole && w.Delivered == w.Queued, () => $"{last}");
+
+            var events = receiver.Snapshot();
+            Assert.Equal(0, receiver.BadSignatures);
+            var expected = Enumerable.Range(1, (int)last!.Queued).Where(i => i != hole).Select(i => $"w1.{i}");
+            Assert.Equal(expected, events.Select(e => JsonDocument.Parse(e.Body).RootElement.GetProperty("data").GetProperty("cursor").GetString()));
+            Assert.Equal(sellers, events.Select(e => JsonDocument.Parse(e.Body).RootElement.GetProperty("data").GetProperty("operatorId").GetString()).Where(sellers.Contains));
+        }
+        finally
+        {
+            await server.Platform.DeleteWebhookAsync(new DeleteWebhookRequest { WebhookId = id });
         }
     }
 
