@@ -520,7 +520,6 @@ public sealed class AccessLog : IHostedService, IDisposable
 
     private async Task WriteAsync(List<AccessFeature> entries)
     {
-
         // Oldest first, and no batch spanning BatchSpan or more (entries that waited out a store outage).
         entries.Sort((x, y) => x.EndTicks.CompareTo(y.EndTicks));
         var first = 0;

@@ -89,35 +89,11 @@ public sealed class ChangeViews(IConnectionMultiplexer redis)
     }
 
     /// <summary>The highest number of the view (0 when empty).</summary>
-    public async Task<long> HeadAsync(string viewId)
-    {
-        var v = await redis.GetDatabase().StringGetAsync(SeqKey(viewId));
-        return v.IsNullOrEmpty ? 0 : (long)v;
-    }
+    public Task<long> HeadAsync(string viewId) => NumberedLog.HeadAsync(redis.GetDatabase(), SeqKey(viewId));
 
-    /// <summary>
-    /// Up to <paramref name="max"/> (view seq, global seq) after <paramref name="after"/>, in order, up to the
-    /// view's head; a hole at or below the head (see <see cref="RedisChangeLog.ReadAsync"/>) is passed over.
-    /// </summary>
-    public async Task<IReadOnlyList<(long Sequence, long Global)>> ReadAsync(string viewId, long after, int max)
-    {
-        var db = redis.GetDatabase();
-        var fields = Enumerable.Range(1, max).Select(i => (RedisValue)(after + i).ToString(CultureInfo.InvariantCulture)).ToArray();
-        var headRead = db.StringGetAsync(SeqKey(viewId));
-        var valuesRead = db.HashGetAsync(LogKey(viewId), fields);
-        var head = (long?)await headRead ?? 0;
-        var values = await valuesRead;
-        var list = new List<(long, long)>();
-        for (var i = 0; i < values.Length && after + i + 1 <= head; i++)
-        {
-            if (!values[i].IsNull)
-            {
-                list.Add((after + i + 1, (long)values[i]));
-            }
-        }
-
-        return list;
-    }
+    /// <summary>Up to <paramref name="max"/> (view seq, global seq) after <paramref name="after"/>, in order (<see cref="NumberedLog.ReadAsync"/>).</summary>
+    public async Task<IReadOnlyList<(long Sequence, long Global)>> ReadAsync(string viewId, long after, int max) =>
+        (await NumberedLog.ReadAsync(redis.GetDatabase(), SeqKey(viewId), LogKey(viewId), after, max)).ConvertAll(e => (e.Number, (long)e.Value));
 
     private static string SeqKey(string viewId) => $"wj:view:{viewId}:seq";
 

@@ -80,37 +80,12 @@ public sealed class RedisChangeLog(IConnectionMultiplexer redis, ChangeViews vie
     }
 
     /// <summary>The highest sequence number assigned so far (0 when none).</summary>
-    public async Task<long> HeadAsync()
-    {
-        var v = await redis.GetDatabase().StringGetAsync(Seq);
-        return v.IsNullOrEmpty ? 0 : (long)v;
-    }
+    public Task<long> HeadAsync() => NumberedLog.HeadAsync(redis.GetDatabase(), Seq);
 
-    /// <summary>
-    /// Up to <paramref name="max"/> changes after <paramref name="after"/>, in order, up to the head. A number at
-    /// or below the head with nothing stored is a hole that a store of an earlier build could keep after a crash
-    /// in the middle of a script (the number assigned, the change lost): it is passed over, not waited for.
-    /// </summary>
-    public async Task<IReadOnlyList<SequencedChange>> ReadAsync(long after, int max)
-    {
-        var db = redis.GetDatabase();
-        var fields = Enumerable.Range(1, max).Select(i => (RedisValue)(after + i).ToString(CultureInfo.InvariantCulture)).ToArray();
-        // Both commands go out on one connection in this order: every number up to the head read first is complete.
-        var headRead = db.StringGetAsync(Seq);
-        var valuesRead = db.HashGetAsync(Changes, fields);
-        var head = (long?)await headRead ?? 0;
-        var values = await valuesRead;
-        var list = new List<SequencedChange>();
-        for (var i = 0; i < values.Length && after + i + 1 <= head; i++)
-        {
-            if (!values[i].IsNull)
-            {
-                list.Add(new SequencedChange(after + i + 1, JsonSerializer.Deserialize<CreditChange>(values[i].ToString(), DomainSerialization.Options)!));
-            }
-        }
-
-        return list;
-    }
+    /// <summary>Up to <paramref name="max"/> changes after <paramref name="after"/>, in order (<see cref="NumberedLog.ReadAsync"/>).</summary>
+    public async Task<IReadOnlyList<SequencedChange>> ReadAsync(long after, int max) =>
+        (await NumberedLog.ReadAsync(redis.GetDatabase(), Seq, Changes, after, max))
+            .ConvertAll(e => new SequencedChange(e.Number, JsonSerializer.Deserialize<CreditChange>(e.Value.ToString(), DomainSerialization.Options)!));
 
     /// <summary>
     /// A page of the blacklist ordered by (listed_at, operator), starting after the given key. Keyset
