@@ -36,6 +36,9 @@ public sealed class PolicySimulator(
 
     private const int Page = 1024;
 
+    /// <summary>Check-log batches replayed at a time (each holds up to CheckLogWriter.MaxBatch checks).</summary>
+    private const int BatchesPerPage = 16;
+
     private static readonly decimal[] Edges = [-20m, -10m, -5m, 0m, 0.5m, 5m, 10m, 20m];
 
     /// <summary>
@@ -188,15 +191,13 @@ public sealed class PolicySimulator(
     {
         var db = redis.GetDatabase();
         var (lo, hi) = (from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds());
-        var total = await CheckLogQuery.CountAsync(db, lo, hi);
+        var total = await CheckLogQuery.EstimateCountAsync(db, lo, hi);
         var flips = new Dictionary<(string, string, CheckDecision, CheckDecision), long>();
         var examples = new List<CheckFlipExample>();
         long replayed = 0, changedCount = 0;
-        await foreach (var ids in CheckLogQuery.IdsOldestFirstAsync(db, lo, hi, Page))
+        await foreach (var checks in CheckLogQuery.ChecksOldestFirstAsync(db, lo, hi, BatchesPerPage))
         {
             cancel.ThrowIfCancellationRequested();
-            var raw = await db.StringGetAsync(ids.Select(id => (RedisKey)(CheckLogKeys.RecordPrefix + id)).ToArray());
-            var checks = raw.Where(r => !r.IsNullOrEmpty).Select(r => JsonSerializer.Deserialize<StoredCheck>(r.ToString(), DomainSerialization.Options)!).ToArray();
             var records = new Dictionary<string, OperatorRecord?>(StringComparer.Ordinal);
             foreach (var op in checks.Select(c => c.OperatorId).Distinct())
             {

@@ -3,34 +3,55 @@ using System.Globalization;
 namespace WangJian.Credit.Server.Storage;
 
 /// <summary>
-/// Where the check log lives in the store: each record under its id, and its id in time-ordered sorted sets
-/// (score: checked_at in ms), bucketed by time so that no set grows with the whole log:
+/// Where the check log lives in the store (layout 3). The writer stores checks in batches: each batch is one
+/// string of JSON lines under <c>wj:checkb:r:&lt;batch&gt;</c>, and the batch, not each check, goes into
+/// time-ordered sorted sets (score: the newest check of the batch that the set covers, in ms), bucketed by time:
 /// <list type="bullet">
-/// <item>every check, one set per UTC day: <c>wj:checks:d:&lt;yyyyMMdd&gt;</c>;</item>
-/// <item>per agency, one set per day: <c>wj:checks:agency:&lt;code&gt;:d:&lt;yyyyMMdd&gt;</c>;</item>
-/// <item>per operator, one set per month: <c>wj:checks:op:&lt;uscc&gt;:m:&lt;yyyyMM&gt;</c>.</item>
+/// <item>every batch, one set per UTC day: <c>wj:checkb:d:&lt;yyyyMMdd&gt;</c>;</item>
+/// <item>per agency, one set per day: <c>wj:checkb:agency:&lt;code&gt;:d:&lt;yyyyMMdd&gt;</c>;</item>
+/// <item>per operator, one set per month: <c>wj:checkb:op:&lt;uscc&gt;:m:&lt;yyyyMM&gt;</c>.</item>
 /// </list>
 /// Each family lists its buckets in a small sorted set scored by the bucket's start (<see cref="Family.Buckets"/>),
-/// which a reader walks newest first. Shared by the writer, the query and the policy simulation.
+/// which a reader walks newest first. A batch's checks span less than <see cref="BatchSpan"/>, so a reader knows
+/// which batches can hold a check of a given time. Shared by the writer, the query and the policy simulation.
 /// </summary>
 /// <remarks>
-/// The store checkpoints its objects as they change: a set that every check modifies is written out whole at
-/// every checkpoint. One set for all checks (the layout before) made each checkpoint cost the size of the
-/// whole log, and under a sustained check load the checkpoints took the CPU the writes needed
-/// (docs/architecture.md D21).
+/// The store checkpoints a changed sorted set whole, and under a sustained check load a set with an entry per
+/// check passed half a million entries a day within a minute (docs/architecture.md D21, D23): an entry per batch
+/// keeps the sets small whatever the rate, and one string per batch is one command instead of one per check.
 /// </remarks>
 public static class CheckLogKeys
 {
-    /// <summary>A check's record is under this prefix and its id (what the policy simulation replays).</summary>
-    public const string RecordPrefix = "wj:check:";
-
-    /// <summary>Set once the store holds the bucketed indexes (and none of the single sets before them).</summary>
+    /// <summary>Set to <see cref="Layout"/> once the store holds this layout and nothing of the ones before.</summary>
     public const string LayoutKey = "wj:checks:layout";
 
-    public const string Layout = "2";
+    public const string Layout = "3";
 
-    /// <summary>Before the buckets: every check by time (also the prefix of the per-operator and per-agency sets of then).</summary>
-    public const string LegacyAllIndex = "wj:checks";
+    /// <summary>The batches are stored but keys of an earlier layout may remain (a start stopped while removing them).</summary>
+    public const string LayoutMoved = "3-moved";
+
+    /// <summary>A batch's checks span less than this (by their times); its score bounds its checks' times from above.</summary>
+    public static readonly TimeSpan BatchSpan = TimeSpan.FromSeconds(1);
+
+    private const string Prefix = "wj:checkb:";
+
+    /// <summary>The key of a batch's record.</summary>
+    public static string Record(string batch) => Prefix + "r:" + batch;
+
+    /// <summary>
+    /// The index member of a batch: its id (its oldest check's id) and how many checks it holds, so the
+    /// simulation can tell its progress without reading the batches.
+    /// </summary>
+    public static string Member(string batch, int count) => batch + "." + count.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The batch id and count of an index member (count 0 when the member has none).</summary>
+    public static (string Batch, int Count) ParseMember(string member)
+    {
+        var dot = member.LastIndexOf('.');
+        return dot > 0 && int.TryParse(member.AsSpan(dot + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var count)
+            ? (member[..dot], count)
+            : (member, 0);
+    }
 
     /// <summary>A family of buckets: its buckets' keys and how time maps to them.</summary>
     public sealed record Family(string Prefix, bool Monthly)
@@ -46,18 +67,26 @@ public static class CheckLogKeys
             var t = at.UtcDateTime;
             return new DateTimeOffset(Monthly ? new DateTime(t.Year, t.Month, 1, 0, 0, 0, DateTimeKind.Utc) : t.Date, TimeSpan.Zero).ToUnixTimeMilliseconds();
         }
-
-        /// <summary>The start of the bucket after the one holding <paramref name="at"/>, in ms.</summary>
-        public long End(DateTimeOffset at)
-        {
-            var start = DateTimeOffset.FromUnixTimeMilliseconds(Start(at));
-            return (Monthly ? start.AddMonths(1) : start.AddDays(1)).ToUnixTimeMilliseconds();
-        }
     }
 
-    public static Family All { get; } = new("wj:checks:", Monthly: false);
+    public static Family All { get; } = new(Prefix, Monthly: false);
 
-    public static Family Agency(string agency) => new($"wj:checks:agency:{agency}:", Monthly: false);
+    public static Family Agency(string agency) => new($"{Prefix}agency:{agency}:", Monthly: false);
 
-    public static Family Operator(string operatorId) => new($"wj:checks:op:{operatorId}:", Monthly: true);
+    public static Family Operator(string operatorId) => new($"{Prefix}op:{operatorId}:", Monthly: true);
+
+    /// <summary>Layouts 1 and 2: a check's record under its id.</summary>
+    public const string OldRecordPrefix = "wj:check:";
+
+    /// <summary>Layout 1: every check by time, one sorted set (also the prefix of its per-operator and per-agency sets).</summary>
+    public const string OldAllIndex = "wj:checks";
+
+    /// <summary>Layout 2: the list of the day buckets of all checks (each an entry per check).</summary>
+    public const string OldAllDays = "wj:checks:days";
+
+    /// <summary>A key of layout 1 or 2, removed once its checks are in batches: every <c>wj:check:*</c> and <c>wj:checks*</c> but the layout mark.</summary>
+    public static bool IsOldLayout(string key) =>
+        key.StartsWith(OldRecordPrefix, StringComparison.Ordinal)
+        || (key.StartsWith(OldAllIndex, StringComparison.Ordinal) && !key.StartsWith(Prefix, StringComparison.Ordinal) && key != LayoutKey
+            && (key.Length == OldAllIndex.Length || key[OldAllIndex.Length] == ':'));
 }

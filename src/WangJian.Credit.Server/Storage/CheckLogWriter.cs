@@ -8,23 +8,24 @@ using WangJian.Credit.Server.ReadModels;
 namespace WangJian.Credit.Server.Storage;
 
 /// <summary>
-/// Writes the audit log of checks: the records, then their index entries (<see cref="CheckLogKeys"/>), in order
-/// on one connection, so an index never points at nothing. A hosted service: at the start it moves a log of the layout
-/// before the buckets into them, then runs its write loop; at the stop it finishes the checks already queued.
+/// Writes the audit log of checks in batches (<see cref="CheckLogKeys"/>): each batch's record, then its entries in
+/// the buckets of its checks, in order on one connection, so an index never points at nothing. A hosted service: at
+/// the start it moves a log of an earlier layout into batches, then runs its write loop; at the stop it finishes the
+/// checks already queued.
 /// </summary>
 /// <remarks>
-/// Group commit: checks that arrive while a write is in flight go to the store together in the next
-/// batch (one MSET and one ZADD per bucket), and each caller is answered when every command of the batch
-/// holding its check is acknowledged (then the commit barrier). A lone check still costs one round trip;
-/// under load the store sees a few commands per batch instead of per check (docs/architecture.md D4, D21).
-/// Not a MULTI: after a kill -9 during a checkpoint, the embedded Garnet's replay of a transaction in its log
-/// failed and the store would not start (seen once in CrashRecoveryTests). A crash inside a batch leaves its checks unanswered, with
-/// their records stored and some of their index entries: a check never answered may then be listed, never the
-/// other way round.
+/// Group commit: checks that arrive while a write is in flight go to the store together in the next batch (one
+/// SET, one ZADD per bucket), and each caller is answered when every command of the batch holding its check is
+/// acknowledged (then the commit barrier). A lone check still costs one round trip; under load the store sees a
+/// few commands per batch instead of per check, and its sets grow by a batch, not by a check (docs/architecture.md
+/// D4, D23). Not a MULTI: after a kill -9 during a checkpoint, the embedded Garnet's replay of a transaction in its
+/// log failed and the store would not start (seen once in CrashRecoveryTests). A crash inside a batch leaves its
+/// checks unanswered, with their record stored and some of its index entries: a check never answered may then be
+/// listed, never the other way round.
 /// </remarks>
 public sealed class CheckLogWriter(IConnectionMultiplexer redis, ILogger<CheckLogWriter> logger) : ICheckLogWriter, IHostedService
 {
-    /// <summary>Most checks in one batch: bounds its commands while keeping batches useful at high load.</summary>
+    /// <summary>Most checks in one batch: bounds a batch's record (~350 bytes a check) and what a reader parses.</summary>
     public const int MaxBatch = 256;
 
     /// <summary>Bucket keys this process has listed in their family (forgotten past this many: listing again is harmless).</summary>
@@ -49,7 +50,7 @@ public sealed class CheckLogWriter(IConnectionMultiplexer redis, ILogger<CheckLo
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        await MoveIntoBucketsAsync(cancellationToken);
+        await MoveIntoBatchesAsync(cancellationToken);
         loop = Task.Run(WriteLoopAsync, CancellationToken.None);
     }
 
@@ -71,7 +72,7 @@ public sealed class CheckLogWriter(IConnectionMultiplexer redis, ILogger<CheckLo
 
             try
             {
-                await WriteAsync(batch.ConvertAll(p => p.Check), records: true);
+                await WriteAsync(batch.ConvertAll(p => p.Check));
                 batch.ForEach(p => p.Stored.TrySetResult());
             }
             catch (Exception e)
@@ -83,27 +84,51 @@ public sealed class CheckLogWriter(IConnectionMultiplexer redis, ILogger<CheckLo
         }
     }
 
-    /// <summary>The checks' records (unless they are stored already), then their entries in every bucket they belong to, in one pipelined batch.</summary>
-    private async Task WriteAsync(List<StoredCheck> checks, bool records)
+    /// <summary>The checks as batches (oldest first, none spanning <see cref="CheckLogKeys.BatchSpan"/> or more), in one pipelined write.</summary>
+    private Task WriteAsync(List<StoredCheck> checks)
+    {
+        checks.Sort(Oldest);
+        var runs = new List<List<StoredCheck>>();
+        foreach (var check in checks)
+        {
+            if (runs.Count == 0 || !Fits(runs[^1], check))
+            {
+                runs.Add(new List<StoredCheck>(checks.Count));
+            }
+
+            runs[^1].Add(check);
+        }
+
+        return WriteBatchesAsync(runs);
+    }
+
+    /// <summary>Whether <paramref name="check"/> (no older than the run's checks) may join <paramref name="run"/>.</summary>
+    private static bool Fits(List<StoredCheck> run, StoredCheck check) =>
+        run.Count < MaxBatch && check.CheckedAt - run[0].CheckedAt < CheckLogKeys.BatchSpan;
+
+    /// <summary>Each run's record, then its entries in every bucket its checks belong to, in one pipelined batch of commands.</summary>
+    private async Task WriteBatchesAsync(List<List<StoredCheck>> runs)
     {
         var batch = redis.GetDatabase().CreateBatch();
         var writes = new List<Task>();
-        if (records)
-        {
-            writes.Add(batch.StringSetAsync(checks.Select(c => new KeyValuePair<RedisKey, RedisValue>(CheckLogKeys.RecordPrefix + c.CheckId, JsonSerializer.Serialize(c, DomainSerialization.Options))).ToArray()));
-        }
-
         var listed = new List<string>();
-        var buckets = checks.SelectMany(c => new[] { CheckLogKeys.All, CheckLogKeys.Agency(c.Agency), CheckLogKeys.Operator(c.OperatorId) }.Select(f => (Family: f, Check: c)))
-            .GroupBy(x => x.Family.Bucket(x.Check.CheckedAt), StringComparer.Ordinal);
-        foreach (var bucket in buckets)
+        foreach (var run in runs)
         {
-            writes.Add(batch.SortedSetAddAsync(bucket.Key, bucket.Select(x => Entry(x.Check)).ToArray()));
-            var (family, first) = bucket.First();
-            if (!knownBuckets.Contains(bucket.Key))
+            var member = CheckLogKeys.Member(run[0].CheckId, run.Count);
+            writes.Add(batch.StringSetAsync(CheckLogKeys.Record(run[0].CheckId), Lines(run)));
+
+            // One entry per bucket the batch has checks in, scored by the newest of them.
+            var buckets = run.SelectMany(c => new[] { CheckLogKeys.All, CheckLogKeys.Agency(c.Agency), CheckLogKeys.Operator(c.OperatorId) }.Select(f => (Family: f, Check: c)))
+                .GroupBy(x => x.Family.Bucket(x.Check.CheckedAt), StringComparer.Ordinal);
+            foreach (var bucket in buckets)
             {
-                writes.Add(batch.SortedSetAddAsync(family.Buckets, bucket.Key, family.Start(first.CheckedAt)));
-                listed.Add(bucket.Key);
+                var (family, newest) = bucket.Last();
+                writes.Add(batch.SortedSetAddAsync(bucket.Key, member, newest.CheckedAt.ToUnixTimeMilliseconds()));
+                if (!knownBuckets.Contains(bucket.Key) && !listed.Contains(bucket.Key))
+                {
+                    writes.Add(batch.SortedSetAddAsync(family.Buckets, bucket.Key, family.Start(newest.CheckedAt)));
+                    listed.Add(bucket.Key);
+                }
             }
         }
 
@@ -118,64 +143,127 @@ public sealed class CheckLogWriter(IConnectionMultiplexer redis, ILogger<CheckLo
         knownBuckets.UnionWith(listed);
     }
 
+    /// <summary>A batch's record: one JSON object per check and line, oldest first.</summary>
+    internal static string Lines(IEnumerable<StoredCheck> checks) =>
+        string.Join('\n', checks.Select(c => JsonSerializer.Serialize(c, DomainSerialization.Options)));
+
+    /// <summary>The checks of a batch's record.</summary>
+    internal static IEnumerable<StoredCheck> ParseLines(string record, Func<string, bool>? mayMatch = null)
+    {
+        foreach (var line in record.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            // A cheap look before the parse: a query for one operator reads whole batches of others.
+            if (mayMatch is null || mayMatch(line))
+            {
+                yield return JsonSerializer.Deserialize<StoredCheck>(line, DomainSerialization.Options)!;
+            }
+        }
+    }
+
+    /// <summary>Oldest first: by time, then by id (the order of one millisecond's checks in an index).</summary>
+    internal static int Oldest(StoredCheck a, StoredCheck b)
+    {
+        var byTime = a.CheckedAt.ToUnixTimeMilliseconds().CompareTo(b.CheckedAt.ToUnixTimeMilliseconds());
+        return byTime != 0 ? byTime : string.CompareOrdinal(a.CheckId, b.CheckId);
+    }
+
     /// <summary>
-    /// A log written before the buckets (one sorted set for all checks, one per operator and per agency): its
-    /// entries are added to the buckets from the records, then the old sets are removed. Runs once per store;
-    /// a start interrupted in the middle simply does it again.
+    /// A log of layout 1 (one sorted set for all checks, one per operator and per agency) or 2 (an entry per check in
+    /// day and month buckets), each check's record under its id: its checks are written as batches, oldest first,
+    /// then the old keys are removed. Runs once per store. The batches are made the same way from the same old
+    /// keys every time (these are removed only once the batches are all written, <see cref="CheckLogKeys.LayoutMoved"/>),
+    /// so a start interrupted in the middle, or two servers of a cluster starting together, write the same
+    /// batches again rather than new ones.
     /// </summary>
-    private async Task MoveIntoBucketsAsync(CancellationToken cancel)
+    private async Task MoveIntoBatchesAsync(CancellationToken cancel)
     {
         var db = redis.GetDatabase();
-        if (await db.StringGetAsync(CheckLogKeys.LayoutKey) == CheckLogKeys.Layout)
+        var layout = (string?)await db.StringGetAsync(CheckLogKeys.LayoutKey);
+        if (layout == CheckLogKeys.Layout)
         {
             return;
         }
 
-        const int Chunk = 5000;
-        long moved = 0;
-        for (long rank = 0; ; rank += Chunk)
+        if (layout != CheckLogKeys.LayoutMoved)
         {
-            cancel.ThrowIfCancellationRequested();
-            var ids = await db.SortedSetRangeByRankAsync(CheckLogKeys.LegacyAllIndex, rank, rank + Chunk - 1);
-            if (ids.Length == 0)
+            long moved = 0;
+            var run = new List<StoredCheck>(MaxBatch);
+            var runs = new List<List<StoredCheck>>();
+            await foreach (var checks in OldChecksOldestFirstAsync(db, layout == "2", cancel))
             {
-                break;
+                foreach (var check in checks)
+                {
+                    if (run.Count > 0 && !Fits(run, check))
+                    {
+                        runs.Add(run);
+                        run = new List<StoredCheck>(MaxBatch);
+                    }
+
+                    run.Add(check);
+                }
+
+                if (runs.Count >= 16)
+                {
+                    await WriteBatchesAsync(runs);
+                    moved += runs.Sum(r => r.Count);
+                    runs.Clear();
+                }
             }
 
-            var raw = await db.StringGetAsync(ids.Select(id => (RedisKey)(CheckLogKeys.RecordPrefix + id)).ToArray());
-            var checks = raw.Where(r => !r.IsNullOrEmpty).Select(r => JsonSerializer.Deserialize<StoredCheck>(r.ToString(), DomainSerialization.Options)!).ToList();
-            if (checks.Count > 0)
+            if (run.Count > 0)
             {
-                await WriteAsync(checks, records: false);
-                moved += checks.Count;
+                runs.Add(run);
+            }
+
+            await WriteBatchesAsync(runs);
+            moved += runs.Sum(r => r.Count);
+            await db.StringSetAsync(CheckLogKeys.LayoutKey, CheckLogKeys.LayoutMoved);
+            if (moved > 0)
+            {
+                logger.LogInformation("Moved {Count} checks of the check log into batches", moved);
             }
         }
 
         foreach (var server in redis.GetServers().Where(s => !s.IsReplica))
         {
-            await foreach (var key in server.KeysAsync(db.Database, "wj:checks:*", pageSize: 1000).WithCancellation(cancel))
+            foreach (var pattern in new[] { CheckLogKeys.OldRecordPrefix + "*", CheckLogKeys.OldAllIndex + "*" })
             {
-                if (IsLegacyIndex(key.ToString()))
+                await foreach (var key in server.KeysAsync(db.Database, pattern, pageSize: 1000).WithCancellation(cancel))
                 {
-                    await db.KeyDeleteAsync(key);
+                    if (CheckLogKeys.IsOldLayout(key.ToString()))
+                    {
+                        await db.KeyDeleteAsync(key);
+                    }
                 }
             }
         }
 
-        await db.KeyDeleteAsync(CheckLogKeys.LegacyAllIndex);
         await db.StringSetAsync(CheckLogKeys.LayoutKey, CheckLogKeys.Layout);
-        if (moved > 0)
-        {
-            logger.LogInformation("Moved {Count} checks of the check log into its day and month buckets", moved);
-        }
     }
 
-    /// <summary>A per-operator or per-agency set of the layout before the buckets: <c>wj:checks:op:&lt;uscc&gt;</c>, <c>wj:checks:agency:&lt;code&gt;</c>.</summary>
-    internal static bool IsLegacyIndex(string key) =>
-        (key.StartsWith("wj:checks:op:", StringComparison.Ordinal) && !key.AsSpan("wj:checks:op:".Length).Contains(':'))
-        || (key.StartsWith("wj:checks:agency:", StringComparison.Ordinal) && !key.AsSpan("wj:checks:agency:".Length).Contains(':'));
+    /// <summary>The checks of an earlier layout, oldest first, a chunk at a time: from its day buckets (layout 2) or its one set (layout 1).</summary>
+    private static async IAsyncEnumerable<StoredCheck[]> OldChecksOldestFirstAsync(IDatabase db, bool bucketed, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancel)
+    {
+        var sets = bucketed
+            ? (await db.SortedSetRangeByRankAsync(CheckLogKeys.OldAllDays)).Select(b => (RedisKey)b.ToString()).ToArray()
+            : [CheckLogKeys.OldAllIndex];
+        const int Chunk = 5000;
+        foreach (var set in sets)
+        {
+            for (long rank = 0; ; rank += Chunk)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var ids = await db.SortedSetRangeByRankAsync(set, rank, rank + Chunk - 1);
+                if (ids.Length == 0)
+                {
+                    break;
+                }
 
-    private static SortedSetEntry Entry(StoredCheck check) => new(check.CheckId, check.CheckedAt.ToUnixTimeMilliseconds());
+                var raw = await db.StringGetAsync(ids.Select(id => (RedisKey)(CheckLogKeys.OldRecordPrefix + id)).ToArray());
+                yield return raw.Where(r => !r.IsNullOrEmpty).Select(r => JsonSerializer.Deserialize<StoredCheck>(r.ToString(), DomainSerialization.Options)!).ToArray();
+            }
+        }
+    }
 
     private sealed record Pending(StoredCheck Check, TaskCompletionSource Stored);
 }
