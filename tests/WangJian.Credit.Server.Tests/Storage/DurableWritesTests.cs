@@ -80,6 +80,57 @@ public sealed class DurableWritesTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// Rounds against a store whose commits the test releases: callers waiting together share one store wait, and a
+    /// caller that joins while a round is out waits for the next one (the round in flight may not cover its write).
+    /// </summary>
+    [Fact]
+    public async Task CallersShareARound_AndOneJoiningDuringARound_WaitsForTheNext()
+    {
+        var commits = new List<TaskCompletionSource<bool>>();
+        var asked = new SemaphoreSlim(0);
+        var durable = DurableWrites.For(_ =>
+        {
+            var commit = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (commits)
+            {
+                commits.Add(commit);
+            }
+
+            asked.Release();
+            return new ValueTask<bool>(commit.Task);
+        }, TimeSpan.FromSeconds(30));
+
+        var first = Enumerable.Range(0, 50).Select(_ => durable.WaitAsync()).ToArray();
+        Assert.True(await asked.WaitAsync(TimeSpan.FromSeconds(10)));
+        var late = Enumerable.Range(0, 50).Select(_ => durable.WaitAsync()).ToArray();
+
+        // One store wait for the first fifty, and none for the late ones while it is out.
+        Assert.Single(commits);
+        Assert.False(await asked.WaitAsync(TimeSpan.FromMilliseconds(50)));
+        commits[0].SetResult(true);
+        await Task.WhenAll(first).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.All(late, t => Assert.False(t.IsCompleted));
+
+        // The late ones are the next round: one more store wait, which completes them.
+        Assert.True(await asked.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(2, commits.Count);
+        commits[1].SetResult(true);
+        await Task.WhenAll(late).WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task ARoundTheStoreDoesNotConfirmInTime_FailsItsCallersWithATimeout_AndTheNextRoundWorks()
+    {
+        var calls = 0;
+        var durable = DurableWrites.For(_ => Interlocked.Increment(ref calls) == 1 ? new ValueTask<bool>(new TaskCompletionSource<bool>().Task) : new ValueTask<bool>(true), TimeSpan.FromMilliseconds(200));
+
+        var stuck = durable.WaitAsync();
+        await Assert.ThrowsAsync<StoreTimeoutException>(() => stuck.WaitAsync(TimeSpan.FromSeconds(10)));
+        await durable.WaitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(2, calls);
+    }
+
     [Fact]
     public async Task AStoreThatIsGone_AnswersWithinTheTimeout_NeverHangs()
     {
