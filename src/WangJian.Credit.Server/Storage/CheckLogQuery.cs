@@ -42,12 +42,25 @@ public sealed class CheckLogQuery(IConnectionMultiplexer redis) : ICheckLogQuery
         var chunk = FirstBatchChunk;
         await foreach (var bucket in BucketsNewestFirstAsync(db, family, max))
         {
-            for (var skip = 0L; found.Count <= limit; skip += chunk, chunk = Math.Min(chunk * 2, MaxBatchChunk))
+            // Keyed by score, not by offset: batches written meanwhile (newest scores) must not shift the reads
+            // and bring a batch back. Members at the lowest score read so far are asked for again and passed over.
+            var upper = max;
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            var seenAt = new Dictionary<double, int>();
+            var atUpper = 0;
+            while (found.Count <= limit)
             {
-                var members = await db.SortedSetRangeByScoreWithScoresAsync(bucket, double.NegativeInfinity, max, Exclude.None, Order.Descending, skip, chunk);
-                if (members.Length > 0)
+                var take = chunk + atUpper;
+                var members = await db.SortedSetRangeByScoreWithScoresAsync(bucket, double.NegativeInfinity, upper, Exclude.None, Order.Descending, 0, take);
+                var fresh = members.Where(m => seen.Add(m.Element.ToString())).ToArray();
+                foreach (var m in fresh)
                 {
-                    foreach (var check in await LoadAsync(db, members.Select(m => m.Element.ToString()), mayMatch))
+                    seenAt[m.Score] = seenAt.GetValueOrDefault(m.Score) + 1;
+                }
+
+                if (fresh.Length > 0)
+                {
+                    foreach (var check in await LoadAsync(db, fresh.Select(m => m.Element.ToString()), mayMatch))
                     {
                         // A batch across midnight (a month's end) is in two buckets: each lists its own checks.
                         if (Keep(check) && family.Bucket(check.CheckedAt) == bucket)
@@ -60,10 +73,15 @@ public sealed class CheckLogQuery(IConnectionMultiplexer redis) : ICheckLogQuery
                     Release(pending, found, limit, members[^1].Score);
                 }
 
-                if (members.Length < chunk)
+                if (members.Length < take)
                 {
                     break;
                 }
+
+                // Below the lowest score read only unread batches remain; at it, the ones read are asked for again.
+                upper = members[^1].Score;
+                atUpper = seenAt[upper];
+                chunk = Math.Min(chunk * 2, MaxBatchChunk);
             }
 
             if (found.Count > limit)

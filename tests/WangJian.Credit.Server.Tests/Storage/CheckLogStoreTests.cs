@@ -95,6 +95,30 @@ public abstract class CheckLogStoreTests : StoreTestBase
     }
 
     [Fact]
+    public async Task ManyBatchesOfTheSameMillisecond_ArePagedEachOnce()
+    {
+        // Forty batches with one score: the reads inside a bucket go by score, asking again for the members at the
+        // lowest score read, so none is read twice or left out.
+        var at = Start.AddHours(5);
+        var written = Enumerable.Range(0, 40).Select(i => new StoredCheck(StoredCheck.NewId(at), "NDRC", "agency:test", i % 2 == 0 ? Hot : Other, "GOV_FUNDING",
+            CheckDecision.Allow, [], 100m, Grade.A, false, "2019.1", at)).ToList();
+        var writer = new CheckLogWriter(Redis, NullLogger<CheckLogWriter>.Instance);
+        await writer.StartAsync(CancellationToken.None);
+        foreach (var check in written)
+        {
+            await writer.AppendAsync(check);
+        }
+
+        await writer.StopAsync(CancellationToken.None);
+        Assert.Equal(40, await Redis.GetDatabase().SortedSetLengthAsync(CheckLogKeys.All.Bucket(at)));
+
+        var query = new CheckLogQuery(Redis);
+        Assert.Equal(Newest(written), await AllAsync(query, null, null, pageSize: 3));
+        Assert.Equal(Newest(written), await AllAsync(query, null, null, pageSize: 100));
+        Assert.Equal(Newest(written.Where(c => c.OperatorId == Other)), await AllAsync(query, Other, null, pageSize: 7));
+    }
+
+    [Fact]
     public async Task ALogOfTheFirstLayout_IsMovedIntoBatches_AtTheStart()
     {
         var db = Redis.GetDatabase();
