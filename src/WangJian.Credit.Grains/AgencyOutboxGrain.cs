@@ -157,10 +157,10 @@ public sealed class AgencyOutboxGrain(
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
-        TimeSpan? retryIn = null;
+        DateTimeOffset? retryAt = null;
         try
         {
-            // Another round when something came in during this one; otherwise stop (idle, or until retryIn).
+            // Another round when something came in during this one; otherwise stop (idle, or until retryAt).
             do
             {
                 wakeRequested = false;
@@ -171,8 +171,8 @@ public sealed class AgencyOutboxGrain(
                         await CountAsync();
                     }
 
-                    retryIn = await DeliverPendingAsync(cancellationToken);
-                    if (retryIn is null && !wakeRequested && await GoIdleAsync())
+                    retryAt = await DeliverPendingAsync(cancellationToken);
+                    if (retryAt is null && !wakeRequested && await GoIdleAsync())
                     {
                         return;
                     }
@@ -181,7 +181,7 @@ public sealed class AgencyOutboxGrain(
                 {
                     // The store itself failed: try again soon; nothing was lost, the cursor did not move.
                     logger.LogWarning(e, "Notice delivery to {Agency} interrupted", Agency);
-                    retryIn = backoff.First;
+                    retryAt = clock.UtcNow + backoff.First;
                 }
             }
             while (wakeRequested && !cancellationToken.IsCancellationRequested);
@@ -191,18 +191,28 @@ public sealed class AgencyOutboxGrain(
             running = false;
         }
 
-        if (retryIn is { } wait && !cancellationToken.IsCancellationRequested)
+        if (retryAt is { } at && !cancellationToken.IsCancellationRequested)
         {
-            RetryAfter(wait);
+            RetryAt(at);
         }
     }
 
     /// <summary>
-    /// Wakes the loop after <paramref name="wait"/> on the credit clock (tests move it). A timer of that
+    /// Wakes the loop at <paramref name="at"/> on the credit clock (tests move it). A timer of that
     /// clock calling the grain, not a wait inside the loop: a running loop would hold up deactivation.
     /// </summary>
-    private void RetryAfter(TimeSpan wait)
+    /// <remarks>
+    /// An instant, not a delay: the failure's next attempt is stored (and visible) before the loop ends and
+    /// sets this timer, so a delay counted from here would start late by however long that took.
+    /// </remarks>
+    private void RetryAt(DateTimeOffset at)
     {
+        var wait = at - clock.UtcNow;
+        if (wait < TimeSpan.Zero)
+        {
+            wait = TimeSpan.Zero;
+        }
+
         retryTimer?.Dispose();
         var self = this.AsReference<IAgencyOutboxGrain>();
         using (ExecutionContext.SuppressFlow())
@@ -314,7 +324,7 @@ public sealed class AgencyOutboxGrain(
     }
 
     /// <summary>Delivers in order until nothing is pending or the head notice fails; returns when to try again.</summary>
-    private async Task<TimeSpan?> DeliverPendingAsync(CancellationToken cancellationToken)
+    private async Task<DateTimeOffset?> DeliverPendingAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -340,7 +350,7 @@ public sealed class AgencyOutboxGrain(
             var now = clock.UtcNow;
             if (head.Status.NextAttemptAt is { } at && at > now)
             {
-                return at - now;
+                return at;
             }
 
             try
@@ -368,7 +378,7 @@ public sealed class AgencyOutboxGrain(
                 CreditMetrics.DeliveryFailed(Agency);
                 MarkFailing();
                 logger.LogWarning("Notice {Notice} to {Agency} failed (attempt {Attempts}): {Error}; next in {Backoff}", head.Notice.NoticeId, Agency, attempts, failing.LastError, wait);
-                return wait;
+                return failing.NextAttemptAt;
             }
 
             var delivered = head.Status with
