@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json;
 using StackExchange.Redis;
 using WangJian.Credit.Abstractions;
 using WangJian.Credit.Domain;

@@ -91,15 +91,21 @@ public sealed class CheckLogWriter(IConnectionMultiplexer redis, ILogger<CheckLo
         var runs = new List<List<StoredCheck>>();
         foreach (var check in checks)
         {
-            if (runs.Count == 0 || !Fits(runs[^1], check))
-            {
-                runs.Add(new List<StoredCheck>(checks.Count));
-            }
-
-            runs[^1].Add(check);
+            Append(runs, check);
         }
 
         return WriteBatchesAsync(runs);
+    }
+
+    /// <summary>Adds <paramref name="check"/> (no older than any in <paramref name="runs"/>) to the last run, or starts a run when it does not fit.</summary>
+    private static void Append(List<List<StoredCheck>> runs, StoredCheck check)
+    {
+        if (runs.Count == 0 || !Fits(runs[^1], check))
+        {
+            runs.Add([]);
+        }
+
+        runs[^1].Add(check);
     }
 
     /// <summary>Whether <paramref name="check"/> (no older than the run's checks) may join <paramref name="run"/>.</summary>
@@ -187,32 +193,22 @@ public sealed class CheckLogWriter(IConnectionMultiplexer redis, ILogger<CheckLo
         if (layout != CheckLogKeys.LayoutMoved)
         {
             long moved = 0;
-            var run = new List<StoredCheck>(MaxBatch);
             var runs = new List<List<StoredCheck>>();
             await foreach (var checks in OldChecksOldestFirstAsync(db, layout == "2", cancel))
             {
                 foreach (var check in checks)
                 {
-                    if (run.Count > 0 && !Fits(run, check))
-                    {
-                        runs.Add(run);
-                        run = new List<StoredCheck>(MaxBatch);
-                    }
-
-                    run.Add(check);
+                    Append(runs, check);
                 }
 
-                if (runs.Count >= 16)
+                // The runs before the last are complete: written now; the last may still grow.
+                if (runs.Count > 16)
                 {
-                    await WriteBatchesAsync(runs);
-                    moved += runs.Sum(r => r.Count);
-                    runs.Clear();
+                    var complete = runs.GetRange(0, runs.Count - 1);
+                    await WriteBatchesAsync(complete);
+                    moved += complete.Sum(r => r.Count);
+                    runs.RemoveRange(0, complete.Count);
                 }
-            }
-
-            if (run.Count > 0)
-            {
-                runs.Add(run);
             }
 
             await WriteBatchesAsync(runs);
