@@ -163,7 +163,9 @@ public sealed class StoreOutageTests(ITestOutputHelper output) : IAsyncLifetime
             output.WriteLine($"read while frozen: {e.StatusCode} '{e.Status.Detail}' after {watch.ElapsedMilliseconds} ms");
             Assert.Equal(StatusCode.Unavailable, e.StatusCode);
             Assert.Contains("store", e.Status.Detail, StringComparison.Ordinal);
-            Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(1000 + 750), $"took {watch.Elapsed}");
+            // The bound is the operation timeout plus slack for a loaded CI machine (1.75 s was once seen
+            // with the console tests alongside); well short of the 10 s deadline, so a hang still fails.
+            Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(1000 + 3000), $"took {watch.Elapsed}");
         }
         finally
         {
