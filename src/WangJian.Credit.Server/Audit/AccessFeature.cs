@@ -50,6 +50,12 @@ public sealed class AccessFeature
 
     public IReadOnlyList<string> OperatorIds => (IReadOnlyList<string>?)ids ?? (single is null ? [] : [single]);
 
+    /// <summary>The one operator the call concerned, when it concerned exactly one (no list to allocate).</summary>
+    internal string? SingleOperator => ids is null ? single : null;
+
+    /// <summary>The operators the call concerned, when it concerned several.</summary>
+    internal List<string>? ManyOperators => ids;
+
     /// <summary>True when the call concerned more operators than <see cref="OperatorIds"/> lists.</summary>
     public bool Truncated { get; private set; }
 
@@ -246,15 +252,16 @@ public sealed class AccessFeature
     };
 
     /// <summary>
-    /// The gRPC status the call ended with: in the headers of a trailers-only answer, else in the trailers;
+    /// The gRPC status the call ended with: in the trailers, or in the headers of a trailers-only answer;
     /// CANCELLED when the client went away before either.
     /// </summary>
     private static int StatusOf(HttpContext context)
     {
-        var value = context.Response.Headers["grpc-status"];
+        // Trailers first: most calls end with them; only an error answered at once is trailers-only.
+        var value = context.Features.Get<IHttpResponseTrailersFeature>()?.Trailers["grpc-status"] ?? default;
         if (value.Count == 0)
         {
-            value = context.Features.Get<IHttpResponseTrailersFeature>()?.Trailers["grpc-status"] ?? default;
+            value = context.Response.Headers["grpc-status"];
         }
 
         if (value.Count == 1 && int.TryParse(value[0], NumberStyles.None, CultureInfo.InvariantCulture, out var code))

@@ -208,7 +208,7 @@ public sealed class AccessLog : IHostedService, IDisposable
     private readonly SemaphoreSlim wake = new(0);
     private readonly CancellationTokenSource stopping = new();
     private readonly Dictionary<string, DateTimeOffset> maintained = new(StringComparer.Ordinal);
-    private readonly StringBuilder text = new(64 * 1024);
+    private readonly AccessBatch lines = new();
     private readonly MemoryStream packed = new();
     private int queued;
     private long dropped;
@@ -431,7 +431,12 @@ public sealed class AccessLog : IHostedService, IDisposable
     /// reads the minutes of the operator's bucket and keeps only that operator's entries (the walk matches
     /// every entry against the query), so another operator of the same bucket costs a look, never a wrong row.
     /// </summary>
-    internal static string OperatorField(string operatorId) => "b:" + (Fnv(operatorId) % OperatorBuckets).ToString("x4", CultureInfo.InvariantCulture);
+    internal static string OperatorField(string operatorId) => BucketField(Bucket(operatorId));
+
+    /// <summary>An operator's bucket of the day index (<see cref="OperatorField"/>).</summary>
+    internal static int Bucket(string operatorId) => (int)(Fnv(operatorId) % OperatorBuckets);
+
+    private static string BucketField(int bucket) => "b:" + bucket.ToString("x4", CultureInfo.InvariantCulture);
 
     /// <summary>The field an operator had in the day index before buckets (still read, never written).</summary>
     internal static string LegacyOperatorField(string operatorId) => "o:" + operatorId;
@@ -521,7 +526,12 @@ public sealed class AccessLog : IHostedService, IDisposable
     private async Task WriteAsync(List<AccessFeature> entries)
     {
         // Oldest first, and no batch spanning BatchSpan or more (entries that waited out a store outage).
-        entries.Sort((x, y) => x.EndTicks.CompareTo(y.EndTicks));
+        // Calls end in about the order they are queued: sorted only when they are not.
+        if (!IsSorted(entries))
+        {
+            entries.Sort((x, y) => x.EndTicks.CompareTo(y.EndTicks));
+        }
+
         var first = 0;
         for (var i = 1; i <= entries.Count; i++)
         {
@@ -533,6 +543,19 @@ public sealed class AccessLog : IHostedService, IDisposable
         }
     }
 
+    private static bool IsSorted(List<AccessFeature> entries)
+    {
+        for (var i = 1; i < entries.Count; i++)
+        {
+            if (entries[i].EndTicks < entries[i - 1].EndTicks)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>
     /// One batch: its lines deflated under one key, the batch in the index of all batches scored by its newest
     /// entry, and its operators and principals in the day index under the batch's minute.
@@ -541,31 +564,19 @@ public sealed class AccessLog : IHostedService, IDisposable
     {
         var now = time.GetUtcNow();
         var batchId = $"{now.ToUnixTimeMilliseconds():x12}{Random.Shared.Next():x8}";
-        var fields = new HashSet<string>(StringComparer.Ordinal);
-        text.Clear();
+        lines.Clear();
         for (var i = start; i < start + count; i++)
         {
-            if (i > start)
-            {
-                text.Append('\n');
-            }
-
-            var e = entries[i];
-            Encode(e, text);
-            if (e.User?.Identity?.Name is { } p)
-            {
-                fields.Add(PrincipalField(p));
-            }
-
-            foreach (var op in e.OperatorIds)
-            {
-                fields.Add(OperatorField(op));
-            }
+            lines.Add(entries[i]);
         }
+
+        var fields = new List<string>(lines.Principals.Count + lines.OperatorBuckets.Count);
+        fields.AddRange(lines.Principals.Select(PrincipalField));
+        fields.AddRange(lines.OperatorBuckets.Select(BucketField));
 
         var newest = new DateTimeOffset(entries[start + count - 1].EndTicks, TimeSpan.Zero);
         var score = newest.ToUnixTimeMilliseconds();
-        var blob = Pack(text);
+        var blob = Pack(lines.Lines);
 
         var day = DayOf(score);
         var minute = MinuteOf(newest);
@@ -625,60 +636,14 @@ public sealed class AccessLog : IHostedService, IDisposable
         maintain.ForEach(k => maintained[k] = now);
     }
 
-    /// <summary>
-    /// The line of a call (<see cref="AccessEntry.Encode"/>'s format), written straight from what the request
-    /// path captured: names and addresses are formatted here, not on the call's path.
-    /// </summary>
-    private static void Encode(AccessFeature e, StringBuilder line)
-    {
-        line.Append(e.RequestId).Append('\t').Append(e.EndTicks.ToString(CultureInfo.InvariantCulture)).Append('\t');
-        var user = e.User;
-        AccessEntry.Field(line, user?.Identity?.Name).Append('\t');
-        AccessEntry.Field(line, user is null ? null : Auth.Principals.Role(user)).Append('\t');
-        AccessEntry.Field(line, e.Path.AsSpan(e.Path.Length > 0 ? 1 : 0)).Append('\t');
-        var ids = e.OperatorIds;
-        for (var i = 0; i < ids.Count; i++)
-        {
-            AccessEntry.Field(line.Append(i > 0 ? "," : string.Empty), ids[i]);
-        }
-
-        line.Append('\t').Append(e.Truncated ? '1' : '0').Append('\t').Append(AccessFeature.StatusName(e.StatusCode)).Append('\t');
-        if (e.RemoteAddress is { } address)
-        {
-            Span<char> formatted = stackalloc char[64];
-            if (address.TryFormat(formatted, out var written))
-            {
-                line.Append(formatted[..written]).Append(':').Append(e.RemotePort);
-            }
-        }
-
-        line.Append('\t').Append(e.DurationMs);
-    }
-
     /// <summary>The batch's text as UTF-8, deflated (fastest level), after the <see cref="Deflated"/> marker.</summary>
-    private ReadOnlyMemory<byte> Pack(StringBuilder lines)
+    private ReadOnlyMemory<byte> Pack(ReadOnlySpan<byte> text)
     {
         packed.SetLength(0);
         packed.WriteByte(Deflated);
         using (var deflate = new DeflateStream(packed, CompressionLevel.Fastest, leaveOpen: true))
         {
-            var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(4096));
-            try
-            {
-                foreach (var chunk in lines.GetChunks())
-                {
-                    for (var offset = 0; offset < chunk.Length; offset += 4096)
-                    {
-                        var part = chunk.Span.Slice(offset, Math.Min(4096, chunk.Length - offset));
-                        var n = Encoding.UTF8.GetBytes(part, bytes);
-                        deflate.Write(bytes, 0, n);
-                    }
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(bytes);
-            }
+            deflate.Write(text);
         }
 
         // The stream's own buffer, not a copy (a large-object array per batch): the writer awaits each batch's
