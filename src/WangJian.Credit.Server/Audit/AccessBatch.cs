@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Net;
 using System.Security.Claims;
 using System.Text;
@@ -15,7 +14,8 @@ namespace WangJian.Credit.Server.Audit;
 /// <remarks>Not thread-safe: the access log's one writer loop owns it.</remarks>
 internal sealed class AccessBatch
 {
-    private static readonly SearchValues<char> Separators = SearchValues.Create("\t\n\r,");
+    /// <summary><see cref="AccessEntry.Separators"/> as UTF-8 bytes.</summary>
+    private static readonly System.Buffers.SearchValues<byte> SeparatorBytes = System.Buffers.SearchValues.Create("\t\n\r,"u8);
 
     private readonly Dictionary<ClaimsPrincipal, byte[]> callers = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<IPAddress, byte[]> addresses = new(ReferenceEqualityComparer.Instance);
@@ -58,7 +58,7 @@ internal sealed class AccessBatch
             Byte((byte)'\n');
         }
 
-        Ascii(e.RequestId);
+        Field(e.RequestId);
         Byte((byte)'\t');
         Number(e.EndTicks);
         Byte((byte)'\t');
@@ -138,31 +138,14 @@ internal sealed class AccessBatch
     /// <summary>A value with tabs, line breaks and commas as spaces (as <see cref="AccessEntry.Field(StringBuilder, ReadOnlySpan{char})"/>).</summary>
     private void Field(ReadOnlySpan<char> value)
     {
-        if (value.IndexOfAny(Separators) < 0)
-        {
-            Text(value);
-            return;
-        }
-
-        Span<char> one = stackalloc char[1];
-        foreach (var c in value)
-        {
-            one[0] = c is '\t' or '\n' or '\r' or ',' ? ' ' : c;
-            Text(one);
-        }
-    }
-
-    private void Text(ReadOnlySpan<char> value)
-    {
         Ensure(Encoding.UTF8.GetMaxByteCount(value.Length));
-        length += Encoding.UTF8.GetBytes(value, buffer.AsSpan(length));
-    }
-
-    /// <summary>A request id: ASCII by construction (hex digits).</summary>
-    private void Ascii(string value)
-    {
-        Ensure(value.Length);
-        length += Encoding.ASCII.GetBytes(value, buffer.AsSpan(length));
+        var written = buffer.AsSpan(length, Encoding.UTF8.GetBytes(value, buffer.AsSpan(length)));
+        length += written.Length;
+        if (value.IndexOfAny(AccessEntry.Separators) >= 0)
+        {
+            // The separators are ASCII, one byte each in UTF-8 and never part of another character's bytes.
+            written.ReplaceAny(SeparatorBytes, (byte)' ');
+        }
     }
 
     private void Number(long value)

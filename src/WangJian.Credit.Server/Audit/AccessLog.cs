@@ -22,7 +22,8 @@ public sealed record AccessEntry(
     string? ClientAddress,
     long DurationMs)
 {
-    private static readonly SearchValues<char> Separators = SearchValues.Create("\t\n\r,");
+    /// <summary>The characters a field cannot hold (the line's own separators), stored as spaces.</summary>
+    internal static readonly SearchValues<char> Separators = SearchValues.Create("\t\n\r,");
 
     /// <summary>
     /// One line of tab-separated fields (ids joined by commas): written for every call, so kept small and cheap
