@@ -209,6 +209,14 @@ public sealed class AccessLog : IHostedService, IDisposable
     private readonly SemaphoreSlim wake = new(0);
     private readonly CancellationTokenSource stopping = new();
     private readonly Dictionary<string, DateTimeOffset> maintained = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Per day-index field, the last minute (since the Unix epoch) this process wrote it for: a name that shows
+    /// up batch after batch (a platform screening all day, a busy operator) is written once a minute, not once a
+    /// batch. Each write is a script the embedded store runs as a transaction: two or three a batch were most of
+    /// what a batch cost it.
+    /// </summary>
+    private readonly Dictionary<string, long> indexed = new(StringComparer.Ordinal);
     private readonly AccessBatch lines = new();
     private readonly MemoryStream packed = new();
     private int queued;
@@ -571,12 +579,12 @@ public sealed class AccessLog : IHostedService, IDisposable
             lines.Add(entries[i]);
         }
 
-        var fields = new List<string>(lines.Principals.Count + lines.OperatorBuckets.Count);
-        fields.AddRange(lines.Principals.Select(PrincipalField));
-        fields.AddRange(lines.OperatorBuckets.Select(BucketField));
-
         var newest = new DateTimeOffset(entries[start + count - 1].EndTicks, TimeSpan.Zero);
         var score = newest.ToUnixTimeMilliseconds();
+        var minuteStamp = score / (long)MinuteSpan.TotalMilliseconds;
+        var fields = new List<string>(lines.Principals.Count + lines.OperatorBuckets.Count);
+        fields.AddRange(lines.Principals.Select(PrincipalField).Where(f => !IndexedIn(f, minuteStamp)));
+        fields.AddRange(lines.OperatorBuckets.Select(BucketField).Where(f => !IndexedIn(f, minuteStamp)));
         var blob = Pack(lines.Lines);
 
         var day = DayOf(score);
@@ -635,7 +643,17 @@ public sealed class AccessLog : IHostedService, IDisposable
         }
 
         maintain.ForEach(k => maintained[k] = now);
+        if (indexed.Count > 4 * OperatorBuckets)
+        {
+            // Bounded memory (a day's fields are at most the buckets and the principals): forgetting only means writing a field again.
+            indexed.Clear();
+        }
+
+        fields.ForEach(f => indexed[f] = minuteStamp);
     }
+
+    /// <summary>Whether this process already wrote the field's day index for that minute (a later minute, a later day: no).</summary>
+    private bool IndexedIn(string field, long minuteStamp) => indexed.TryGetValue(field, out var last) && last == minuteStamp;
 
     /// <summary>The batch's text as UTF-8, deflated (fastest level), after the <see cref="Deflated"/> marker.</summary>
     private ReadOnlyMemory<byte> Pack(ReadOnlySpan<byte> text)

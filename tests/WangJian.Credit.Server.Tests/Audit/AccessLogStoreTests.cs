@@ -139,6 +139,38 @@ public abstract class AccessLogStoreTests : StoreTestBase
     }
 
     [Fact]
+    public async Task DayIndex_WrittenOnceAMinutePerName_NotOnceABatch()
+    {
+        using var log = new AccessLog(Redis, clock, new AuditOptions(), NullLogger<AccessLog>.Instance);
+        await log.StartAsync(CancellationToken.None);
+        var op = "91330100000000001C";
+        var field = AccessLog.OperatorField(op);
+        var key = AccessLog.DayKey(new DateTimeOffset(2026, 11, 30, 0, 0, 0, TimeSpan.Zero), AccessLog.Shard(field));
+        var db = Redis.GetDatabase();
+        var first = Append(log, "screening", [op]);
+        await log.FlushAsync();
+        Assert.Equal("059e", (string?)await db.HashGetAsync(key, field)); // 23:58
+
+        // A second batch in the same minute does not write the field again (removed here to tell).
+        await db.HashDeleteAsync(key, field);
+        clock.Advance(TimeSpan.FromSeconds(20));
+        Append(log, "screening", [op]);
+        await log.FlushAsync();
+        Assert.False(await db.HashExistsAsync(key, field));
+
+        // The next minute's batch does. By operator only its call is found now (23:58 was removed from the field
+        // above: the index is all a query by operator walks); by principal, all three.
+        clock.Advance(TimeSpan.FromSeconds(20));
+        var third = Append(log, "screening", [op]);
+        await log.FlushAsync();
+        Assert.Equal("059f", (string?)await db.HashGetAsync(key, field));
+        var found = await AllAsync(log, new AccessQuery(null, op, null, null, null, null), pageSize: 10);
+        Assert.Equal([third], found.Select(e => e.RequestId));
+        Assert.Equal(3, (await AllAsync(log, new AccessQuery("screening", null, null, null, null, null), pageSize: 10)).Count);
+        Assert.NotEqual(first, third);
+    }
+
+    [Fact]
     public async Task DistinctOperatorsBeyondTheBuckets_KeepTheDayIndexBounded()
     {
         using var log = new AccessLog(Redis, clock, new AuditOptions(), NullLogger<AccessLog>.Instance);
