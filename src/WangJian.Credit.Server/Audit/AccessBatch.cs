@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using System.Security.Claims;
 using System.Text;
@@ -5,7 +6,8 @@ using System.Text;
 namespace WangJian.Credit.Server.Audit;
 
 /// <summary>
-/// The lines of one access-log batch (<see cref="AccessEntry.Encode"/>'s format) written straight as UTF-8 into
+/// The lines of one access-log batch (the format <see cref="AccessEntry.Decode"/> reads: ten tab-separated
+/// fields, ids joined by commas, tabs, line breaks and commas in a value stored as spaces) written straight as UTF-8 into
 /// one reused buffer, and the day-index fields the batch touches. The writer's cost grows with every call
 /// served, so the parts most calls share are formatted once per batch, not once per line: a caller's name and
 /// role (per principal object), a status name, a client address (per address object); the fields are
@@ -14,8 +16,11 @@ namespace WangJian.Credit.Server.Audit;
 /// <remarks>Not thread-safe: the access log's one writer loop owns it.</remarks>
 internal sealed class AccessBatch
 {
-    /// <summary><see cref="AccessEntry.Separators"/> as UTF-8 bytes.</summary>
-    private static readonly System.Buffers.SearchValues<byte> SeparatorBytes = System.Buffers.SearchValues.Create("\t\n\r,"u8);
+    /// <summary>The characters a value cannot hold (the line's own separators), stored as spaces.</summary>
+    private static readonly SearchValues<char> Separators = SearchValues.Create("\t\n\r,");
+
+    /// <summary><see cref="Separators"/> as UTF-8 bytes.</summary>
+    private static readonly SearchValues<byte> SeparatorBytes = SearchValues.Create("\t\n\r,"u8);
 
     private readonly Dictionary<ClaimsPrincipal, byte[]> callers = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<IPAddress, byte[]> addresses = new(ReferenceEqualityComparer.Instance);
@@ -64,21 +69,24 @@ internal sealed class AccessBatch
         Byte((byte)'\t');
         if (e.User is { } user)
         {
-            if (!callers.TryGetValue(user, out var caller))
+            if (callers.TryGetValue(user, out var caller))
             {
-                // "name\trole\t", made once per principal and batch.
-                var text = new StringBuilder();
-                AccessEntry.Field(text, user.Identity?.Name).Append('\t');
-                AccessEntry.Field(text, Auth.Principals.Role(user)).Append('\t');
-                caller = Encoding.UTF8.GetBytes(text.ToString());
-                callers[user] = caller;
+                Bytes(caller);
+            }
+            else
+            {
+                // "name\trole\t", written once per principal and batch and kept for its next lines.
+                var at = length;
+                Field(user.Identity?.Name);
+                Byte((byte)'\t');
+                Field(Auth.Principals.Role(user));
+                Byte((byte)'\t');
+                callers[user] = buffer.AsSpan(at, length - at).ToArray();
                 if (user.Identity?.Name is { } name)
                 {
                     principals.Add(name);
                 }
             }
-
-            Bytes(caller);
         }
         else
         {
@@ -135,13 +143,13 @@ internal sealed class AccessBatch
         Number(e.DurationMs);
     }
 
-    /// <summary>A value with tabs, line breaks and commas as spaces (as <see cref="AccessEntry.Field(StringBuilder, ReadOnlySpan{char})"/>).</summary>
+    /// <summary>A value with tabs, line breaks and commas as spaces.</summary>
     private void Field(ReadOnlySpan<char> value)
     {
         Ensure(Encoding.UTF8.GetMaxByteCount(value.Length));
         var written = buffer.AsSpan(length, Encoding.UTF8.GetBytes(value, buffer.AsSpan(length)));
         length += written.Length;
-        if (value.IndexOfAny(AccessEntry.Separators) >= 0)
+        if (value.IndexOfAny(Separators) >= 0)
         {
             // The separators are ASCII, one byte each in UTF-8 and never part of another character's bytes.
             written.ReplaceAny(SeparatorBytes, (byte)' ');

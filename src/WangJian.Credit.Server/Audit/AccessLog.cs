@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.IO.Compression;
@@ -22,32 +21,10 @@ public sealed record AccessEntry(
     string? ClientAddress,
     long DurationMs)
 {
-    /// <summary>The characters a field cannot hold (the line's own separators), stored as spaces.</summary>
-    internal static readonly SearchValues<char> Separators = SearchValues.Create("\t\n\r,");
-
     /// <summary>
-    /// One line of tab-separated fields (ids joined by commas): written for every call, so kept small and cheap
-    /// to make, unlike JSON. Tabs, line breaks and commas in names become spaces.
+    /// The entry of a stored line (<see cref="AccessBatch"/> writes them: ten tab-separated fields, ids joined by
+    /// commas); null when the line is not one.
     /// </summary>
-    public void Encode(StringBuilder line)
-    {
-        line.Append(RequestId).Append('\t')
-            .Append(Time.UtcTicks.ToString(CultureInfo.InvariantCulture)).Append('\t');
-        Field(line, Principal).Append('\t');
-        Field(line, Role).Append('\t');
-        Field(line, Rpc).Append('\t');
-        for (var i = 0; i < OperatorIds.Count; i++)
-        {
-            Field(line.Append(i > 0 ? "," : string.Empty), OperatorIds[i]);
-        }
-
-        line.Append('\t').Append(OperatorIdsTruncated ? '1' : '0').Append('\t')
-            .Append(Status).Append('\t');
-        Field(line, ClientAddress).Append('\t')
-            .Append(DurationMs.ToString(CultureInfo.InvariantCulture));
-    }
-
-    /// <summary>The entry of an <see cref="Encode"/>d line; null when the line is not one.</summary>
     public static AccessEntry? Decode(string line)
     {
         var f = line.Split('\t');
@@ -69,24 +46,6 @@ public sealed record AccessEntry(
             f[8].Length == 0 ? null : f[8],
             duration);
     }
-
-    internal static StringBuilder Field(StringBuilder line, string? value) => Field(line, value.AsSpan());
-
-    /// <summary>Appends the value with tabs, line breaks and commas as spaces (whole when it has none).</summary>
-    internal static StringBuilder Field(StringBuilder line, ReadOnlySpan<char> value)
-    {
-        if (value.IndexOfAny(Separators) < 0)
-        {
-            return line.Append(value);
-        }
-
-        foreach (var c in value)
-        {
-            line.Append(c is '\t' or '\n' or '\r' or ',' ? ' ' : c);
-        }
-
-        return line;
-    }
 }
 
 /// <summary>Which access entries a query wants; null fields match everything.</summary>
@@ -107,7 +66,7 @@ public sealed record AccessQuery(string? Principal, string? OperatorId, string? 
 /// (group commit, gathered for up to <see cref="Linger"/>). Per batch the store gets a few commands whatever the
 /// number of calls in it:
 /// <list type="bullet">
-/// <item>its lines (<see cref="AccessEntry.Encode"/>), deflated, under <c>wj:access:b:&lt;batch&gt;</c>, expiring
+/// <item>its lines (<see cref="AccessBatch"/>), deflated, under <c>wj:access:b:&lt;batch&gt;</c>, expiring
 /// after <c>Audit:RetainFor</c>;</item>
 /// <item>the batch in the time index of its day (UTC), <c>wj:access:i:&lt;yyyyMMdd&gt;</c>, scored by its newest
 /// entry; the day sets are listed in <c>wj:access:days</c> and expire with the retention. No set grows with the
