@@ -10,13 +10,15 @@
 #   round | name req/s server-CPU-µs-per-call h2load-CPU-µs-per-call idle% | ...
 # and at the end the median ratio of each configuration's req/s to the last one's, over rounds 1.. (round 0 warms
 # up, W seconds). Settings: ROUNDS=12, D=4 seconds a round, W=10, RATE=N for a fixed rate per client (then
-# compare the CPU per call), OUT=dir (default a fresh /tmp/wj-ab.*). Needs h2load (nghttp2-client).
+# compare the CPU per call), OUT=dir (default a fresh /tmp/wj-ab.*), ROLE=the dev token's name (default platform;
+# agency:NDRC with RPC=/wangjian.credit.v1.AgencyService/CheckOperator BODY=check-clean.bin). Needs h2load.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 OUT=${OUT:-$(mktemp -d /tmp/wj-ab.XXXXXX)}
 D=${D:-4}; W=${W:-10}; ROUNDS=${ROUNDS:-12}
 RPC=${RPC:-/wangjian.credit.v1.CreditService/GetCreditStatus}
 BODY=${BODY:-status.bin}
+ROLE=${ROLE:-platform}
 dll=$root/src/WangJian.Credit.Server/bin/Release/net10.0/WangJian.Credit.Server.dll
 loadgen=$root/benchmarks/WangJian.Credit.LoadGen/bin/Release/net10.0/WangJian.Credit.LoadGen.dll
 for p in src/WangJian.Credit.Server benchmarks/WangJian.Credit.LoadGen; do
@@ -38,7 +40,7 @@ for config in "$@"; do
   until grep -q "listening on " "$d/server.log"; do kill -0 "${pids[i]}" || { cat "$d/server.log"; exit 1; }; sleep 0.2; done
   urls[i]=$(grep -o "listening on http://[0-9.:]*" "$d/server.log" | head -1 | sed 's/listening on //')
   dotnet "$loadgen" seed --server "${urls[i]}" --tokens "$d/data/dev-tokens.json" --histories 1000 >"$d/seed.out"
-  tokens[i]=$(awk -v k='"platform"' -F'"' '$0 ~ k { print $4 }' "$d/data/dev-tokens.json")
+  tokens[i]=$(awk -v k="\"$ROLE\"" -F'"' '$0 ~ k { print $4 }' "$d/data/dev-tokens.json")
   i=$((i + 1))
 done
 dotnet "$loadgen" bodies --out "$OUT/bodies" >/dev/null

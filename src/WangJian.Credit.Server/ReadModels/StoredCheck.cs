@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using WangJian.Credit.Domain;
 
 namespace WangJian.Credit.Server.ReadModels;
@@ -20,6 +19,14 @@ public sealed record StoredCheck(
     long StatusVersion = 0)
 {
     /// <summary>A new check id: its time first (ms, hex) so ids sort by time, then random bits so ids of one millisecond differ.</summary>
-    public static string NewId(DateTimeOffset at) =>
-        $"chk_{at.ToUnixTimeMilliseconds():x12}{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}";
+    /// <remarks>
+    /// The random part only keeps the ids of one millisecond apart (across the servers of a cluster too); it grants
+    /// nothing, so it comes from the fast generator, not the cryptographic one (that was 2.5 % of a check's CPU).
+    /// </remarks>
+    public static string NewId(DateTimeOffset at)
+    {
+        Span<byte> random = stackalloc byte[6];
+        Random.Shared.NextBytes(random);
+        return $"chk_{at.ToUnixTimeMilliseconds():x12}{Convert.ToHexStringLower(random)}";
+    }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Threading.Channels;
 using StackExchange.Redis;
@@ -149,9 +150,28 @@ public sealed class CheckLogWriter(IConnectionMultiplexer redis, ILogger<CheckLo
         knownBuckets.UnionWith(listed);
     }
 
-    /// <summary>A batch's record: one JSON object per check and line, oldest first.</summary>
-    internal static string Lines(IEnumerable<StoredCheck> checks) =>
-        string.Join('\n', checks.Select(c => JsonSerializer.Serialize(c, DomainSerialization.Options)));
+    /// <summary>A batch's record: one JSON object per check and line, oldest first, as UTF-8 (no text copy on the way to the store).</summary>
+    internal static byte[] Lines(IEnumerable<StoredCheck> checks)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = DomainSerialization.Options.Encoder });
+        var first = true;
+        foreach (var check in checks)
+        {
+            if (!first)
+            {
+                json.Flush();
+                buffer.Write("\n"u8);
+                json.Reset(buffer);
+            }
+
+            JsonSerializer.Serialize(json, check, DomainSerialization.Options);
+            first = false;
+        }
+
+        json.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
 
     /// <summary>The checks of a batch's record.</summary>
     internal static IEnumerable<StoredCheck> ParseLines(string record, Func<string, bool>? mayMatch = null)
