@@ -151,7 +151,7 @@ public sealed class CheckLogWriter(IConnectionMultiplexer redis, ILogger<CheckLo
     }
 
     /// <summary>A batch's record: one JSON object per check and line, oldest first, as UTF-8 (no text copy on the way to the store).</summary>
-    internal static byte[] Lines(IEnumerable<StoredCheck> checks)
+    internal static ReadOnlyMemory<byte> Lines(IEnumerable<StoredCheck> checks)
     {
         var buffer = new ArrayBufferWriter<byte>(512);
         using var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = DomainSerialization.Options.Encoder });
@@ -170,7 +170,7 @@ public sealed class CheckLogWriter(IConnectionMultiplexer redis, ILogger<CheckLo
         }
 
         json.Flush();
-        return buffer.WrittenSpan.ToArray();
+        return buffer.WrittenMemory;
     }
 
     /// <summary>The checks of a batch's record.</summary>
