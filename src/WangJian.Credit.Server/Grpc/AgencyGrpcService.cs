@@ -13,7 +13,7 @@ namespace WangJian.Credit.Server.Grpc;
 /// <summary>Pre-approval checks for the agency the caller is bound to; every answer is stored first.</summary>
 /// <remarks>Every method that writes awaits <see cref="DurableWrites.WaitAsync"/> before it answers: an answered check is on disk.</remarks>
 [Authorize(Roles = Roles.AgencyService)]
-public sealed partial class AgencyGrpcService(IGrainFactory grains, PolicyVersions versions, AgencyChecks agencyChecks) : AgencyService.AgencyServiceBase
+public sealed partial class AgencyGrpcService(IGrainFactory grains, AgencyChecks agencyChecks) : AgencyService.AgencyServiceBase
 {
     [Writes]
     public override async Task<CheckOperatorResponse> CheckOperator(CheckOperatorRequest request, ServerCallContext context)
@@ -26,24 +26,17 @@ public sealed partial class AgencyGrpcService(IGrainFactory grains, PolicyVersio
         agencyChecks.ValidateMatter(matter, errors);
         RequestFields.ThrowIfAny(errors);
 
-        var (answer, record, assessment, version) = await agencyChecks.CheckAsync(user, op, matter);
+        var (answer, record, _, status, version) = await agencyChecks.CheckAsync(user, op, matter);
         var now = record.CheckedAt;
         var response = new CheckOperatorResponse
         {
             Decision = ProtoMapper.ToProto(answer.Decision),
             CheckId = record.CheckId,
             CheckTime = ProtoMapper.ToTimestamp(now),
-            Status = ProtoMapper.ToProto(assessment, versions.Timeline),
+            Status = status,
             StatusVersion = version,
         };
-        response.Measures.AddRange(answer.Measures.Select(m => new V1.AppliedMeasure
-        {
-            AgencyCode = m.Measure.Agency,
-            MeasureCode = m.Measure.Code,
-            Description = m.Measure.Description,
-            Effect = m.Effect == MeasureEffect.Prohibit ? V1.CheckDecision.Prohibit : V1.CheckDecision.EnhancedReview,
-            LegalBasis = m.Measure.LegalBasis,
-        }));
+        response.Measures.AddRange(ProtoMapper.MeasuresOf(answer));
         return response;
     }
 }

@@ -33,7 +33,7 @@ public static class NoticeMapper
         p.Matters.AddRange(n.Matters.Select(m => new Proto.MatterEffect
         {
             Matter = m.Matter,
-            Effect = m.Effect == MeasureEffect.Prohibit ? V1.CheckDecision.Prohibit : V1.CheckDecision.EnhancedReview,
+            Effect = ProtoMapper.ToProto(m.Effect),
         }));
         return p;
     }

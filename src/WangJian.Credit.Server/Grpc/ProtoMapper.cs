@@ -13,7 +13,29 @@ public static class ProtoMapper
 
     private static readonly MappedStatus?[] StatusCache = new MappedStatus?[StatusCacheSlots];
 
+    // Keyed by the answer object: PreApprovalCheck.Decide hands out one answer per policy, agency and matter.
+    private static readonly ConditionalWeakTable<CheckAnswer, Proto.AppliedMeasure[]> MappedMeasures = new();
+
     public static Timestamp ToTimestamp(DateTimeOffset t) => Timestamp.FromDateTimeOffset(t);
+
+    /// <summary>
+    /// The measures a check applies, as messages mapped once per answer object (each carries its description and legal
+    /// basis, the bulk of a listed operator's answer). Callers never change them.
+    /// </summary>
+    public static IReadOnlyList<Proto.AppliedMeasure> MeasuresOf(CheckAnswer answer) =>
+        answer.Measures.Count == 0 ? [] : MappedMeasures.GetValue(answer, static a => a.Measures.Select(ToProto).ToArray());
+
+    public static Proto.AppliedMeasure ToProto(Domain.AppliedMeasure m) => new()
+    {
+        AgencyCode = m.Measure.Agency,
+        MeasureCode = m.Measure.Code,
+        Description = m.Measure.Description,
+        Effect = ToProto(m.Effect),
+        LegalBasis = m.Measure.LegalBasis,
+    };
+
+    /// <summary>A measure's effect on a matter is the decision it forces.</summary>
+    public static Proto.CheckDecision ToProto(MeasureEffect e) => e == MeasureEffect.Prohibit ? Proto.CheckDecision.Prohibit : Proto.CheckDecision.EnhancedReview;
 
     /// <summary>A present timestamp to an instant, or a field violation when it is outside the proto's valid range.</summary>
     public static DateTimeOffset? ToInstant(Timestamp? t, string field, List<Domain.FieldViolation> errors)

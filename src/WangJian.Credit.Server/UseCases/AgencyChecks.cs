@@ -5,11 +5,12 @@ using WangJian.Credit.Grains;
 using WangJian.Credit.Server.Grpc;
 using WangJian.Credit.Server.Storage;
 using WangJian.Credit.Server.ReadModels;
+using WangJian.Credit.V1;
 
 namespace WangJian.Credit.Server.UseCases;
 
-/// <summary>One answered pre-approval check: the decision with its measures, the record stored, the status it was decided on.</summary>
-public sealed record AnsweredCheck(CheckAnswer Answer, StoredCheck Record, Assessment Assessment, long StatusVersion);
+/// <summary>One answered pre-approval check: the decision with its measures, the record stored, the status it was decided on (and its message).</summary>
+public sealed record AnsweredCheck(CheckAnswer Answer, StoredCheck Record, Assessment Assessment, CreditStatus Status, long StatusVersion);
 
 /// <summary>
 /// A pre-approval check by the agency the user is bound to, for AgencyGrpcService.CheckOperator and the
@@ -55,7 +56,7 @@ public sealed class AgencyChecks(CreditReads reads, PolicyVersions versions, Tim
     public async Task<AnsweredCheck> CheckAsync(ClaimsPrincipal user, string op, string matter)
     {
         var agency = Caller.Agency(user);
-        var (assessment, version) = await reads.StatusAsync(op);
+        var ((assessment, version), status) = await reads.StatusWithMessageAsync(op);
         var answer = PreApprovalCheck.Decide(assessment, versions.Timeline.PolicyOf(assessment), agency, matter);
         var now = time.GetUtcNow();
         var record = new StoredCheck(
@@ -65,7 +66,7 @@ public sealed class AgencyChecks(CreditReads reads, PolicyVersions versions, Tim
             op,
             matter,
             answer.Decision,
-            answer.Measures.Select(m => m.Measure.Code).ToArray(),
+            answer.MeasureCodes,
             assessment.Score,
             assessment.Grade,
             assessment.Blacklisted,
@@ -74,6 +75,6 @@ public sealed class AgencyChecks(CreditReads reads, PolicyVersions versions, Tim
             version);
         await checks.AppendAsync(record);
         Grains.CreditMetrics.Checked(agency, answer.Decision);
-        return new AnsweredCheck(answer, record, assessment, version);
+        return new AnsweredCheck(answer, record, assessment, status, version);
     }
 }

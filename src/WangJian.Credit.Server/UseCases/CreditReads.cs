@@ -29,22 +29,28 @@ public sealed class CreditReads(IGrainFactory grains, CurrentStatuses current, P
     /// <summary>The assessment and status message of an empty history now, kept while it holds (the timeline it was scored under, before its next change).</summary>
     private Recordless? recordless;
 
-    /// <summary>The assessment now with the head revision it belongs to (a check records both).</summary>
-    public async Task<OperatorStatus> StatusAsync(string operatorId)
+    /// <summary>
+    /// The assessment now with its head revision, and its status message: a check answers both. The message of an
+    /// operator held in memory is its entry's mapped message moved to now, as <see cref="StatusMessageAsync"/> gives
+    /// it: a check used to map its assessment afresh (a listed operator's deductions, listing and legal bases) every
+    /// time (benchmarks/README.md, 2026-12-04).
+    /// </summary>
+    public async Task<(OperatorStatus Status, CreditStatus Message)> StatusWithMessageAsync(string operatorId)
     {
         var now = clock.UtcNow;
         var timeline = versions.Timeline;
         if (current.TryGet(operatorId, timeline, now, out var entry))
         {
-            return new OperatorStatus(entry.Assessment with { AsOf = now }, entry.Revision);
+            return (new OperatorStatus(entry.Assessment with { AsOf = now }, entry.Revision), ProtoMapper.At(MappedOf(entry, timeline), now));
         }
 
         if (await AnswerWithoutGrainAsync(operatorId))
         {
-            return new OperatorStatus(RecordlessNow(timeline, now).Assessment with { OperatorId = operatorId, AsOf = now }, 0);
+            return (new OperatorStatus(RecordlessNow(timeline, now).Assessment with { OperatorId = operatorId, AsOf = now }, 0), RecordlessMessage(operatorId, null));
         }
 
-        return await grains.Operator(operatorId).GetStatusAsync();
+        var status = await grains.Operator(operatorId).GetStatusAsync();
+        return (status, ProtoMapper.ToProto(status.Assessment, timeline));
     }
 
     /// <summary>The status message at <paramref name="asOf"/> (now when absent), under the version that scored it.</summary>
@@ -116,15 +122,17 @@ public sealed class CreditReads(IGrainFactory grains, CurrentStatuses current, P
         var timeline = versions.Timeline;
         if (current.TryGet(operatorId, timeline, now, out var entry))
         {
-            // Mapped once per entry (a benign race: two readers may both map it; either message is right).
-            var mapped = entry.Mapped as CreditStatus ?? (CreditStatus)(entry.Mapped = ProtoMapper.ToProto(entry.Assessment, timeline));
-            status = ProtoMapper.At(mapped, now);
+            status = ProtoMapper.At(MappedOf(entry, timeline), now);
             return true;
         }
 
         status = null!;
         return false;
     }
+
+    // Mapped once per entry (a benign race: two readers may both map it; either message is right).
+    private static CreditStatus MappedOf(CurrentStatus entry, PolicyTimeline timeline) =>
+        entry.Mapped as CreditStatus ?? (CreditStatus)(entry.Mapped = ProtoMapper.ToProto(entry.Assessment, timeline));
 
     private CreditStatus RecordlessMessage(string operatorId, DateTimeOffset? asOf)
     {

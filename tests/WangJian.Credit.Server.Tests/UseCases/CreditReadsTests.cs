@@ -62,7 +62,7 @@ public sealed class CreditReadsTests
         var (reads, asked) = Reads(complete: false, withRecord: []);
 
         await Assert.ThrowsAsync<GrainAsked>(() => reads.StatusMessageAsync(Unknown).AsTask());
-        await Assert.ThrowsAsync<GrainAsked>(() => reads.StatusAsync(Unknown));
+        await Assert.ThrowsAsync<GrainAsked>(() => reads.StatusWithMessageAsync(Unknown));
 
         Assert.Equal(2, asked.Count);
     }
@@ -73,11 +73,12 @@ public sealed class CreditReadsTests
         var (reads, asked) = Reads(complete: true, withRecord: []);
         var past = Now.AddYears(-3);
 
-        var status = await reads.StatusAsync(Unknown);
+        var (status, message) = await reads.StatusWithMessageAsync(Unknown);
         var then = await reads.StatusMessageAsync(Known, past);
 
         Assert.Empty(asked);
         Assert.Equal((Unknown, Grade.A, 0L, Now), (status.Assessment.OperatorId, status.Assessment.Grade, status.Version, status.Assessment.AsOf));
+        Assert.Equal((Unknown, V1.Grade.A, Now), (message.OperatorId, message.Grade, message.AsOf.ToDateTimeOffset()));
         Assert.Equal((Known, V1.Grade.A, past), (then.OperatorId, then.Grade, then.AsOf.ToDateTimeOffset()));
     }
 
