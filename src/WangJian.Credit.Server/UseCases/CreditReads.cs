@@ -46,7 +46,8 @@ public sealed class CreditReads(IGrainFactory grains, CurrentStatuses current, P
 
         if (await AnswerWithoutGrainAsync(operatorId))
         {
-            return (new OperatorStatus(RecordlessNow(timeline, now).Assessment with { OperatorId = operatorId, AsOf = now }, 0), RecordlessMessage(operatorId, null));
+            var empty = RecordlessNow(timeline, now);
+            return (new OperatorStatus(empty.Assessment with { OperatorId = operatorId, AsOf = now }, 0), RecordlessMessageNow(empty, operatorId, now));
         }
 
         var status = await grains.Operator(operatorId).GetStatusAsync();
@@ -137,17 +138,20 @@ public sealed class CreditReads(IGrainFactory grains, CurrentStatuses current, P
     private CreditStatus RecordlessMessage(string operatorId, DateTimeOffset? asOf)
     {
         var timeline = versions.Timeline;
-        CreditStatus status;
         if (asOf is { } t)
         {
-            status = ProtoMapper.ToProto(new HistoryIndex(operatorId).Assess(scorer, timeline, t), timeline).Clone();
-        }
-        else
-        {
-            var now = clock.UtcNow;
-            status = ProtoMapper.At(RecordlessNow(timeline, now).Message, now);
+            var status = ProtoMapper.ToProto(new HistoryIndex(operatorId).Assess(scorer, timeline, t), timeline).Clone();
+            status.OperatorId = operatorId;
+            return status;
         }
 
+        var now = clock.UtcNow;
+        return RecordlessMessageNow(RecordlessNow(timeline, now), operatorId, now);
+    }
+
+    private static CreditStatus RecordlessMessageNow(Recordless empty, string operatorId, DateTimeOffset now)
+    {
+        var status = ProtoMapper.At(empty.Message, now);
         status.OperatorId = operatorId;
         return status;
     }
