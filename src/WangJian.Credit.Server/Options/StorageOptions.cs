@@ -27,10 +27,18 @@ public sealed class StorageOptions
     public TimeSpan CheckpointInterval => TimeSpan.FromSeconds(CheckpointIntervalSeconds);
 
     /// <summary>
-    /// Embedded store: a checkpoint is taken when the log since the last one passes this many MB (rounded
-    /// down to a power of two); bounds the data dir and the log a start replays.
+    /// Embedded store: a checkpoint is taken when the log since the last one passes this many MB, or
+    /// <see cref="LogGrowthPercent"/> of the last checkpoint's size if that is more; bounds the data dir and
+    /// the log a start replays.
     /// </summary>
     public int LogSizeLimitMb { get; set; } = 64;
+
+    /// <summary>
+    /// Embedded store: the log since the last checkpoint may grow to this share of that checkpoint's size
+    /// before the next (0: <see cref="LogSizeLimitMb"/> alone). A store far larger than the limit is then not
+    /// rewritten whole for every <c>LogSizeLimitMb</c> of log.
+    /// </summary>
+    public int LogGrowthPercent { get; set; } = 100;
 
     /// <summary>
     /// Embedded store: start even if its log ends before the last commit this server recorded (cut, torn or

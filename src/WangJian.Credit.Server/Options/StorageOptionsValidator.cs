@@ -25,6 +25,11 @@ public sealed class StorageOptionsValidator : IValidateOptions<StorageOptions>
             f.Add($"{o.LogSizeLimitMb} is not a log size of at least 1 MB", "Storage:LogSizeLimitMb");
         }
 
+        if (o.LogGrowthPercent is < 0 or > 1000)
+        {
+            f.Add($"{o.LogGrowthPercent} is not a share of the last checkpoint from 0 (the size limit alone) to 1000 %", "Storage:LogGrowthPercent");
+        }
+
         if (!o.Embedded)
         {
             try

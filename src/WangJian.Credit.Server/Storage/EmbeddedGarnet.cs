@@ -18,9 +18,9 @@ namespace WangJian.Credit.Server.Storage;
 /// <remarks>
 /// Protected: Garnet asks for a password, random per data dir and kept owner-only in it
 /// (<c>garnet/password</c>); the data dir and every file in it are owner-only (<see cref="PrivateDataDir"/>).
-/// Bounded: Garnet checkpoints every <see cref="StorageOptions.CheckpointIntervalSeconds"/> and whenever the log
-/// since the last checkpoint passes <see cref="StorageOptions.LogSizeLimitMb"/>; a checkpoint truncates the
-/// log, whose files are small segments so the truncation frees space. Checked: the committed end of the log
+/// Bounded: Garnet checkpoints every <see cref="StorageOptions.CheckpointIntervalSeconds"/>, and this class asks
+/// for one (<c>BGSAVE</c>) whenever the log since the last checkpoint passes its <see cref="CheckpointSchedule"/>;
+/// a checkpoint truncates the log, whose files are small segments so the truncation frees space. Checked: the committed end of the log
 /// is marked in a side file (<see cref="CommittedLog"/>), and a start whose log does not reach the last mark
 /// refuses, unless <see cref="StorageOptions.AcceptDataLoss"/>.
 /// </remarks>
@@ -38,12 +38,26 @@ public sealed class EmbeddedGarnet : IDisposable
     private readonly ILogger logger;
     private readonly Lock marking = new();
     private readonly string password;
+    private readonly CheckpointSchedule schedule;
+    private readonly string snapshotDir;
     private ITimer? markTimer;
     private bool disposed;
 
-    private EmbeddedGarnet(GarnetServer server, FileStream lockFile, CommittedLog committed, string password, int port, string dataDir, TimeProvider time, ILogger logger)
+    /// <summary>The connection that asks for checkpoints (admin commands allowed), opened at the first.</summary>
+    private ConnectionMultiplexer? admin;
+
+    /// <summary>The log's begin address when a checkpoint was last asked for, until the checkpoint truncates it.</summary>
+    private long requestedAtBegin = -1;
+
+    private DateTimeOffset requestedAt;
+
+    private int checkpointRequests;
+
+    private EmbeddedGarnet(GarnetServer server, FileStream lockFile, CommittedLog committed, string password, int port, string dataDir, CheckpointSchedule schedule, TimeProvider time, ILogger logger)
     {
         this.server = server;
+        this.schedule = schedule;
+        snapshotDir = Path.Combine(dataDir, "garnet", "checkpoints", "Store", "checkpoints", "cpr-checkpoints");
         this.lockFile = lockFile;
         this.committed = committed;
         this.password = password;
@@ -56,6 +70,9 @@ public sealed class EmbeddedGarnet : IDisposable
     public int Port { get; }
 
     public string DataDir { get; }
+
+    /// <summary>How many checkpoints this process has asked for by log size (the interval's are Garnet's own).</summary>
+    public int CheckpointRequests => Volatile.Read(ref checkpointRequests);
 
     /// <summary>How long the start took: recovery of the last checkpoint and replay of the log after it.</summary>
     public TimeSpan Recovery { get; private init; }
@@ -115,11 +132,11 @@ public sealed class EmbeddedGarnet : IDisposable
                 // connection's session thread for each commit. A killed process's written file data survives in the OS.
                 "--aof", "--aof-commit-freq", "0", "--recover",
                 "--aof-segment-size", committed.SegmentBytes.ToString(CultureInfo.InvariantCulture),
-                // A checkpoint (the whole store, then the log truncated to it) when the log since the last one
-                // passes the limit (checked every second), and at the interval: the data dir stays near the size
-                // of the live data and a start replays at most that much log. Checkpoints do not touch the commit
-                // barrier: the log stays one sequence, truncated only below what a checkpoint holds.
-                "--aof-size-limit", $"{options.LogSizeLimitMb}m", "--aof-size-limit-enforce-frequency", "1",
+                // A checkpoint (the store's log, then the AOF truncated to it) at the interval, and by log size when
+                // this class asks (Tick, CheckpointSchedule: not Garnet's --aof-size-limit, which is one fixed size
+                // whatever the store's): the data dir stays near the size of the live data and a start replays at
+                // most that much log. Checkpoints do not touch the commit barrier: the log stays one sequence,
+                // truncated only below what a checkpoint holds.
                 "--checkpoint-freq", options.CheckpointIntervalSeconds.ToString(CultureInfo.InvariantCulture),
                 // Orleans' Redis storage and our own indexes run Lua scripts, each as one transaction: without it
                 // Garnet logs a script's commands one by one, and kill -9 between two of them left a sequence number
@@ -164,9 +181,10 @@ public sealed class EmbeddedGarnet : IDisposable
                 Accept(shortfall, options, logger);
             }
 
-            var garnet = new EmbeddedGarnet(server, lockFile, committed, password, port, dataDir, time, logger) { Recovery = recovery.Elapsed };
+            var schedule = new CheckpointSchedule((long)options.LogSizeLimitMb << 20, options.LogGrowthPercent);
+            var garnet = new EmbeddedGarnet(server, lockFile, committed, password, port, dataDir, schedule, time, logger) { Recovery = recovery.Elapsed };
             garnet.Mark();
-            garnet.markTimer = time.CreateTimer(_ => garnet.MarkQuietly(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+            garnet.markTimer = time.CreateTimer(_ => garnet.Tick(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
             return garnet;
         }
         catch
@@ -191,6 +209,7 @@ public sealed class EmbeddedGarnet : IDisposable
         }
 
         markTimer?.Dispose();
+        admin?.Dispose();
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
@@ -235,6 +254,94 @@ public sealed class EmbeddedGarnet : IDisposable
                 committed.Record(Persistence(server, "CommittedUntilAddress"), time.GetUtcNow());
             }
         }
+    }
+
+    /// <summary>Every second: the committed end marked, and a checkpoint asked for when the log is due one.</summary>
+    private void Tick()
+    {
+        MarkQuietly();
+        CheckpointIfDue();
+    }
+
+    /// <summary>
+    /// Asks Garnet for a checkpoint when the log since the last one passes the schedule: the last checkpoint's
+    /// size is its snapshot's on disk (none found: the size limit alone). One request at a time: the next only
+    /// once the checkpoint has truncated the log, or a minute later.
+    /// </summary>
+    private void CheckpointIfDue()
+    {
+        try
+        {
+            var begin = Persistence(server, "BeginAddress");
+            var now = time.GetUtcNow();
+            lock (marking)
+            {
+                if (disposed || (begin == requestedAtBegin && now - requestedAt < TimeSpan.FromMinutes(1)))
+                {
+                    return;
+                }
+            }
+
+            var logBytes = Persistence(server, "TailAddress") - begin;
+            var snapshotBytes = LastSnapshotBytes();
+            if (!schedule.Due(logBytes, snapshotBytes))
+            {
+                return;
+            }
+
+            lock (marking)
+            {
+                requestedAtBegin = begin;
+                requestedAt = now;
+            }
+
+            Interlocked.Increment(ref checkpointRequests);
+            _ = RequestCheckpointAsync(logBytes, schedule.ThresholdBytes(snapshotBytes));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or FormatException)
+        {
+            logger.LogWarning("Could not tell whether the embedded store is due a checkpoint: {Error}", e.Message);
+        }
+    }
+
+    private async Task RequestCheckpointAsync(long logBytes, long thresholdBytes)
+    {
+        try
+        {
+            if (admin is null)
+            {
+                var options = ConnectionOptions();
+                options.AllowAdmin = true;
+                options.ClientName = "wj-checkpoints";
+                admin = await ConnectionMultiplexer.ConnectAsync(options);
+            }
+
+            await admin.GetServer(IPAddress.Loopback, Port).SaveAsync(SaveType.BackgroundSave);
+            logger.LogInformation(
+                "Embedded store checkpoint: {LogMb} MB of log since the last, over {ThresholdMb} MB", logBytes >> 20, thresholdBytes >> 20);
+        }
+        catch (RedisServerException e) when (e.Message.Contains("progress", StringComparison.OrdinalIgnoreCase))
+        {
+            // The interval's checkpoint is running: it truncates the log too.
+            logger.LogInformation("Embedded store checkpoint already running: {Reply}", e.Message);
+        }
+        catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
+        {
+            // Not fatal: the interval checkpoint still runs, and the next tick a minute on asks again.
+            logger.LogWarning("The embedded store did not start a checkpoint: {Error}", e.Message);
+        }
+    }
+
+    /// <summary>Bytes of the newest checkpoint's snapshot (what the next checkpoint rewrites); 0 when there is none.</summary>
+    private long LastSnapshotBytes()
+    {
+        if (!Directory.Exists(snapshotDir))
+        {
+            return 0;
+        }
+
+        var newest = new DirectoryInfo(snapshotDir).EnumerateDirectories().MaxBy(d => d.LastWriteTimeUtc);
+        return newest?.EnumerateFiles().Sum(f => f.Length) ?? 0;
     }
 
     private void MarkQuietly()

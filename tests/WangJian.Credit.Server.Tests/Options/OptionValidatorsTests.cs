@@ -49,9 +49,12 @@ public sealed class OptionValidatorsTests
     [Fact]
     public void Storage_SeveralBadValues_EachNamed()
     {
-        var result = new StorageOptionsValidator().Validate(null, new StorageOptions { OperationTimeoutMs = 0, LogSizeLimitMb = 0 });
+        var result = new StorageOptionsValidator().Validate(null, new StorageOptions { OperationTimeoutMs = 0, LogSizeLimitMb = 0, LogGrowthPercent = -1 });
         AssertFails(result, "Storage:OperationTimeoutMs");
         AssertFails(result, "Storage:LogSizeLimitMb");
+        AssertFails(result, "Storage:LogGrowthPercent");
+        AssertFails(new StorageOptionsValidator().Validate(null, new StorageOptions { LogGrowthPercent = 1001 }), "Storage:LogGrowthPercent");
+        Assert.True(new StorageOptionsValidator().Validate(null, new StorageOptions { LogGrowthPercent = 0 }).Succeeded);
     }
 
     [Fact]

@@ -31,6 +31,7 @@ public sealed class BadStartTests : IDisposable
         { "Storage:OperationTimeoutMs", ["--Storage:OperationTimeoutMs", "abc"], "abc" },
         { "Storage:CheckpointIntervalSeconds", ["--Storage:CheckpointIntervalSeconds", "-1"], "-1" },
         { "Storage:LogSizeLimitMb", ["--Storage:LogSizeLimitMb", "0"], "0" },
+        { "Storage:LogGrowthPercent", ["--Storage:LogGrowthPercent", "5000"], "5000" },
         { "Delivery:Retries", ["--Delivery:Retries", "0"], "0" },
         { "Policy:RolloutConcurrency", ["--Policy:RolloutConcurrency", "0"], "got 0" },
         { "Policy:RolloutRatePerSecond", ["--Policy:RolloutRatePerSecond", "-3"], "got -3" },

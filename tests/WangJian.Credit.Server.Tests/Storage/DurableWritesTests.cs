@@ -81,6 +81,55 @@ public sealed class DurableWritesTests : IDisposable
     }
 
     /// <summary>
+    /// The size rule on the real store, its ticks driven by a fake clock: past the floor a first checkpoint is asked
+    /// for; after it, log short of that checkpoint's size asks for none (a store larger than the floor is not
+    /// rewritten per floor's worth of log); past it, the next is asked for.
+    /// </summary>
+    [Fact]
+    public async Task LogPastTheFloor_Checkpoints_ThenWaitsForTheLastCheckpointsSize()
+    {
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        var options = new StorageOptions { DataDir = dir.Path, LogSizeLimitMb = 1, LogGrowthPercent = 100, CheckpointIntervalSeconds = 0 };
+        using var garnet = EmbeddedGarnet.Start(options, NullLoggerFactory.Instance, time);
+        var durable = DurableWrites.For(garnet, TimeSpan.FromSeconds(10));
+        var admin = garnet.ConnectionOptions();
+        admin.AllowAdmin = true;
+        using var redis = await ConnectionMultiplexer.ConnectAsync(admin);
+        var value = new string('v', 200_000);
+        async Task WriteAsync(int from, int count)
+        {
+            await Task.WhenAll(Enumerable.Range(from, count).Select(k => redis.GetDatabase().StringSetAsync($"k{k}", value)));
+            await durable.WaitAsync();
+        }
+
+        async Task<long> BeginAsync() =>
+            long.Parse((await redis.GetServers()[0].InfoRawAsync("persistence"))!
+                .Split('\n').Single(l => l.StartsWith("BeginAddress:", StringComparison.Ordinal))["BeginAddress:".Length..].Trim());
+
+        // 8 MB of log, over the 1 MB floor: asked for, and the checkpoint truncates the log.
+        await WriteAsync(0, 40);
+        var begin = await BeginAsync();
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, garnet.CheckpointRequests);
+        for (var waited = 0; await BeginAsync() == begin; waited++)
+        {
+            Assert.True(waited < 300, "the checkpoint did not truncate the log in 30 s");
+            await Task.Delay(100);
+        }
+
+        // 4 MB more: past the floor, short of the ~8 MB checkpoint.
+        await WriteAsync(0, 20);
+        time.Advance(TimeSpan.FromSeconds(1));
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(1, garnet.CheckpointRequests);
+
+        // 6 MB more: 10 MB since the checkpoint, past its size.
+        await WriteAsync(40, 30);
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(2, garnet.CheckpointRequests);
+    }
+
+    /// <summary>
     /// Rounds against a store whose commits the test releases: callers waiting together share one store wait, and a
     /// caller that joins while a round is out waits for the next one (the round in flight may not cover its write).
     /// </summary>
