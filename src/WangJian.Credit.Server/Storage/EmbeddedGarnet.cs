@@ -209,7 +209,11 @@ public sealed class EmbeddedGarnet : IDisposable
         }
 
         markTimer?.Dispose();
-        admin?.Dispose();
+        lock (marking)
+        {
+            admin?.Dispose();
+        }
+
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
@@ -298,8 +302,10 @@ public sealed class EmbeddedGarnet : IDisposable
             Interlocked.Increment(ref checkpointRequests);
             _ = RequestCheckpointAsync(logBytes, schedule.ThresholdBytes(snapshotBytes));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or FormatException)
+        catch (Exception e)
         {
+            // A timer callback that throws would end the process (a checkpoint directory removed while it was read,
+            // the store stopping): the interval checkpoint still runs, and the next tick looks again.
             logger.LogWarning("Could not tell whether the embedded store is due a checkpoint: {Error}", e.Message);
         }
     }
@@ -313,7 +319,17 @@ public sealed class EmbeddedGarnet : IDisposable
                 var options = ConnectionOptions();
                 options.AllowAdmin = true;
                 options.ClientName = "wj-checkpoints";
-                admin = await ConnectionMultiplexer.ConnectAsync(options);
+                var connection = await ConnectionMultiplexer.ConnectAsync(options);
+                lock (marking)
+                {
+                    if (disposed)
+                    {
+                        connection.Dispose();
+                        return;
+                    }
+
+                    admin = connection;
+                }
             }
 
             await admin.GetServer(IPAddress.Loopback, Port).SaveAsync(SaveType.BackgroundSave);
