@@ -334,7 +334,7 @@ public sealed class EmbeddedGarnet : IDisposable
 
     /// <summary>
     /// A checkpoint at the start, before any load. A process's first checkpoint is a full one (the hash index and the
-    /// log); asked for by <c>BGSAVE</c> under a write load it stalled the thread pool for ~2 s in 7 of 20 benchmark
+    /// log); asked for by <c>BGSAVE</c> under a write load it stalled the thread pool for ~2 s in 7 of 26 benchmark
     /// runs, in 0 of 6 once taken here (Garnet's own size-limit task, which started it from outside a client session,
     /// never did: benchmarks/README.md). It also folds the log just replayed into a checkpoint.
     /// </summary>
