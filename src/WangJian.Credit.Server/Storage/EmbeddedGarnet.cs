@@ -71,7 +71,7 @@ public sealed class EmbeddedGarnet : IDisposable
 
     public string DataDir { get; }
 
-    /// <summary>How many checkpoints this process has asked for by log size (the interval's are Garnet's own).</summary>
+    /// <summary>How many checkpoints this process has asked for: the start's and those by log size (the interval's are Garnet's own).</summary>
     public int CheckpointRequests => Volatile.Read(ref checkpointRequests);
 
     /// <summary>How long the start took: recovery of the last checkpoint and replay of the log after it.</summary>
@@ -322,7 +322,13 @@ public sealed class EmbeddedGarnet : IDisposable
         }
         catch (RedisServerException e) when (e.Message.Contains("progress", StringComparison.OrdinalIgnoreCase))
         {
-            // The interval's checkpoint is running: it truncates the log too.
+            // Another checkpoint is running (the interval's, the start's): it may not cover this log, so the next tick
+            // looks again instead of waiting for a truncation that may not come.
+            lock (marking)
+            {
+                requestedAtBegin = -1;
+            }
+
             logger.LogInformation("Embedded store checkpoint already running: {Reply}", e.Message);
         }
         catch (Exception e) when (e is RedisException or TimeoutException or ObjectDisposedException)
