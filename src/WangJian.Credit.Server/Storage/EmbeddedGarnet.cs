@@ -44,7 +44,7 @@ public sealed class EmbeddedGarnet : IDisposable
     private bool disposed;
 
     /// <summary>The connection that asks for checkpoints (admin commands allowed), opened at the start.</summary>
-    private ConnectionMultiplexer? admin;
+    private readonly ConnectionMultiplexer admin;
 
     /// <summary>The log's begin address when a checkpoint was last asked for, until the checkpoint truncates it.</summary>
     private long requestedAtBegin = -1;
@@ -65,6 +65,7 @@ public sealed class EmbeddedGarnet : IDisposable
         this.logger = logger;
         Port = port;
         DataDir = dataDir;
+        admin = ConnectAdmin();
     }
 
     public int Port { get; }
@@ -184,7 +185,6 @@ public sealed class EmbeddedGarnet : IDisposable
             var schedule = new CheckpointSchedule((long)options.LogSizeLimitMb << 20, options.LogGrowthPercent);
             var garnet = new EmbeddedGarnet(server, lockFile, committed, password, port, dataDir, schedule, time, logger) { Recovery = recovery.Elapsed };
             garnet.Mark();
-            garnet.admin = garnet.ConnectAdmin();
             garnet.FirstCheckpoint();
             garnet.markTimer = time.CreateTimer(_ => garnet.Tick(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
             return garnet;
@@ -211,10 +211,7 @@ public sealed class EmbeddedGarnet : IDisposable
         }
 
         markTimer?.Dispose();
-        lock (marking)
-        {
-            admin?.Dispose();
-        }
+        admin.Dispose();
 
         try
         {
@@ -278,7 +275,8 @@ public sealed class EmbeddedGarnet : IDisposable
     {
         try
         {
-            var begin = Persistence(server, "BeginAddress");
+            var log = PersistenceInfo(server);
+            var begin = log["BeginAddress"];
             var now = time.GetUtcNow();
             lock (marking)
             {
@@ -288,7 +286,7 @@ public sealed class EmbeddedGarnet : IDisposable
                 }
             }
 
-            var logBytes = Persistence(server, "TailAddress") - begin;
+            var logBytes = log["TailAddress"] - begin;
             var snapshotBytes = LastSnapshotBytes();
             if (!schedule.Due(logBytes, snapshotBytes))
             {
@@ -316,7 +314,7 @@ public sealed class EmbeddedGarnet : IDisposable
     {
         try
         {
-            await admin!.GetServer(IPAddress.Loopback, Port).SaveAsync(SaveType.BackgroundSave);
+            await admin.GetServer(IPAddress.Loopback, Port).SaveAsync(SaveType.BackgroundSave);
             logger.LogInformation(
                 "Embedded store checkpoint: {LogMb} MB of log since the last, over {ThresholdMb} MB", logBytes >> 20, thresholdBytes >> 20);
         }
@@ -341,14 +339,14 @@ public sealed class EmbeddedGarnet : IDisposable
     /// <summary>
     /// A checkpoint at the start, before any load. A process's first checkpoint is a full one (the hash index and the
     /// log); asked for by <c>BGSAVE</c> under a write load it stalled the thread pool for ~2 s in 7 of 26 benchmark
-    /// runs, in 0 of 6 once taken here (Garnet's own size-limit task, which started it from outside a client session,
+    /// runs, in 0 of 10 once taken here (Garnet's own size-limit task, which started it from outside a client session,
     /// never did: benchmarks/README.md). It also folds the log just replayed into a checkpoint.
     /// </summary>
     private void FirstCheckpoint()
     {
         try
         {
-            admin!.GetServer(IPAddress.Loopback, Port).Save(SaveType.BackgroundSave);
+            admin.GetServer(IPAddress.Loopback, Port).Save(SaveType.BackgroundSave);
             Interlocked.Increment(ref checkpointRequests);
         }
         catch (RedisException e)
@@ -392,8 +390,22 @@ public sealed class EmbeddedGarnet : IDisposable
     }
 
     /// <summary>A log address from Garnet's INFO persistence section (in-process, no connection).</summary>
-    private static long Persistence(GarnetServer server, string name) =>
-        long.Parse(server.Metrics.GetInfoMetrics(InfoMetricsType.PERSISTENCE, 0).First(i => i.Name == name).Value, CultureInfo.InvariantCulture);
+    private static long Persistence(GarnetServer server, string name) => PersistenceInfo(server)[name];
+
+    /// <summary>Every log address of Garnet's INFO persistence section, read once (in-process, no connection).</summary>
+    private static Dictionary<string, long> PersistenceInfo(GarnetServer server)
+    {
+        var addresses = new Dictionary<string, long>();
+        foreach (var item in server.Metrics.GetInfoMetrics(InfoMetricsType.PERSISTENCE, 0))
+        {
+            if (long.TryParse(item.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var address))
+            {
+                addresses.TryAdd(item.Name, address);
+            }
+        }
+
+        return addresses;
+    }
 
     private static string LoadOrCreatePassword(string path)
     {
